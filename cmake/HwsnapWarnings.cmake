@@ -1,0 +1,7 @@
+# One place for the warning set every hwsnap target compiles with.
+add_library(hwsnap_warnings INTERFACE)
+target_compile_options(hwsnap_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
+  -Wno-unused-parameter
+  $<$<BOOL:${HWSNAP_WERROR}>:-Werror>)
+option(HWSNAP_WERROR "Treat warnings as errors" ON)

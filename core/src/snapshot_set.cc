@@ -1,0 +1,624 @@
+// One snapshot set's state machine and jobs (see snapshot_set.h).
+#include "snapshot_set.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include <spdlog/logger.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "backend_call.h"
+#include "hwsnap/logging.h"
+#include "hwsnap/status.h"
+
+namespace hwsnap {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+SteadyClock::time_point SteadyAfter(absl::Duration d) {
+  return SteadyClock::now() + absl::ToChronoNanoseconds(std::min(d, absl::Hours(24 * 365)));
+}
+
+std::string Ms(absl::Duration d) { return absl::StrCat(absl::ToDoubleMilliseconds(d), " ms"); }
+
+}  // namespace
+
+SnapshotSet::SnapshotSet(const SnapshotSetId& id, std::int32_t context, SetEnvironment env)
+    : id_(id),
+      context_(context),
+      env_(std::move(env)),
+      created_(absl::Now()),
+      log_(GetLogger("core.set")) {}
+
+std::string SnapshotSet::Tag() const { return absl::StrCat("set=", id_.ToString()); }
+
+SetState SnapshotSet::state() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_;
+}
+
+SetProgress SnapshotSet::Progress() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  SetProgress p;
+  p.id = id_;
+  p.state = state_;
+  p.snapshots = static_cast<int>(snapshots_.size());
+  p.luns = static_cast<int>(luns_.size());
+  for (const LunSlot& slot : luns_) {
+    if (slot.phase == Phase::kPrepared) ++p.luns_prepared;
+    if (slot.phase == Phase::kFailed) ++p.luns_failed;
+    if (slot.target) ++p.targets_alive;
+  }
+  p.age = absl::Now() - created_;
+  return p;
+}
+
+int SnapshotSet::LiveTargets() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  int alive = 0;
+  for (const LunSlot& slot : luns_) alive += slot.target ? 1 : 0;
+  return alive;
+}
+
+// --- creation ---------------------------------------------------------------
+
+absl::Status SnapshotSet::AddSnapshot(const SnapshotId& snapshot_id,
+                                      absl::Span<const LunIdentity> luns) {
+  std::vector<size_t> started;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (aborting_ || state_ != SetState::kPreparing) {
+      return BadStateError(absl::StrCat("BeginPrepareSnapshot: set ", id_.ToString(), " is ",
+                                        aborting_ ? "being aborted" : SetStateName(state_)));
+    }
+    if (end_prepare_called_) {
+      return BadStateError(absl::StrCat("BeginPrepareSnapshot after EndPrepareSnapshots for set ",
+                                        id_.ToString()));
+    }
+    if (!first_failure_.ok()) {
+      return Annotate(BestFailureLocked(), absl::StrCat("set ", id_.ToString(), " already failed"));
+    }
+    if (std::find(snapshots_.begin(), snapshots_.end(), snapshot_id) != snapshots_.end()) {
+      return InvalidArgumentError(absl::StrCat("snapshot ", snapshot_id.ToString(),
+                                               " is already in set ", id_.ToString()));
+    }
+    // A LUN may back several volumes: prepare it once per set.
+    std::vector<const LunIdentity*> fresh;
+    for (const LunIdentity& lun : luns) {
+      const bool known = std::any_of(luns_.begin(), luns_.end(),
+                                     [&](const LunSlot& slot) { return slot.source.SameLunAs(lun); });
+      if (!known) fresh.push_back(&lun);
+    }
+    if (luns_.size() + fresh.size() > static_cast<size_t>(env_.options.max_luns_per_set)) {
+      return NotSupportedError(absl::StrCat("set ", id_.ToString(), " would hold ",
+                                            luns_.size() + fresh.size(), " LUNs; at most ",
+                                            env_.options.max_luns_per_set, " are allowed"));
+    }
+    snapshots_.push_back(snapshot_id);
+    for (const LunIdentity* lun : fresh) {
+      started.push_back(luns_.size());
+      luns_.push_back(LunSlot{*lun});
+    }
+    in_flight_ += static_cast<int>(started.size());
+  }
+  log_->info("{} snapshot={} begin-prepare: {} LUN(s), {} new to the set", Tag(),
+             snapshot_id.ToString(), luns.size(), started.size());
+  for (size_t index : started) {
+    Submit([self = shared_from_this(), index] { self->RunPrepare(index); });
+  }
+  return absl::OkStatus();
+}
+
+void SnapshotSet::Submit(std::function<void()> task) {
+  if (std::shared_ptr<WorkerPool> pool = env_.pool.lock()) {
+    pool->Submit(std::move(task));
+  } else {
+    task();
+  }
+}
+
+void SnapshotSet::RunPrepare(size_t index) {
+  LunIdentity source;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    LunSlot& slot = luns_[index];
+    if (cancel_.IsCancelled() || rolled_back_) {
+      slot.phase = Phase::kFailed;
+      slot.failure = cancel_.token().status();
+      --in_flight_;
+      cv_.notify_all();
+      return;
+    }
+    slot.phase = Phase::kRunning;
+    source = slot.source;
+  }
+  const CancelToken token = cancel_.token();
+  const absl::Time started = absl::Now();
+  absl::StatusOr<TargetId> result = token.status();
+  if (env_.prepare_limit->Acquire(token)) {
+    result = GuardedCall("PrepareTarget", [&] { return env_.backend->PrepareTarget(source, token); });
+    env_.prepare_limit->Release();
+    if (result.ok() && result->empty()) {
+      result = BackendFailureError("PrepareTarget returned an empty target id");
+    }
+  }
+  const absl::Duration took = absl::Now() - started;
+
+  std::optional<TargetId> late;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    LunSlot& slot = luns_[index];
+    if (result.ok() && !rolled_back_) {
+      slot.target = *result;
+      slot.phase = Phase::kPrepared;
+    } else {
+      slot.phase = Phase::kFailed;
+      if (result.ok()) {
+        late = *result;
+        slot.failure = CancelledError("the set was rolled back before this prepare returned");
+      } else {
+        slot.failure = Annotate(result.status(), absl::StrCat("prepare ", source.ToString()));
+        NoteFailureLocked(slot.failure);
+      }
+    }
+    --in_flight_;
+    cv_.notify_all();
+  }
+  if (result.ok()) {
+    log_->debug("{} prepared {} -> target {} in {}", Tag(), source.ToString(), *result, Ms(took));
+  } else if (GetErrorCode(result.status()) == ErrorCode::kCancelled) {
+    log_->info("{} prepare of {} cancelled after {}", Tag(), source.ToString(), Ms(took));
+  } else {
+    log_->warn("{} prepare of {} failed after {}: {}", Tag(), source.ToString(), Ms(took),
+               result.status().ToString());
+  }
+  if (late) {
+    log_->warn("{} prepare of {} returned target {} after the set was rolled back; releasing it",
+               Tag(), source.ToString(), *late);
+    ReleaseAll({*late}, "late prepare after rollback");
+  }
+}
+
+void SnapshotSet::NoteFailureLocked(const absl::Status& failure) {
+  // A cancellation we caused is a consequence, not a cause.
+  if (GetErrorCode(failure) == ErrorCode::kCancelled && cancel_.IsCancelled()) return;
+  if (!first_failure_.ok()) return;
+  first_failure_ = failure;
+  failure_time_ = absl::Now();
+  // Fail fast: the set cannot succeed any more, so stop the other LUNs now.
+  cancel_.Cancel(absl::StrCat("another LUN of the set failed: ", failure.message()));
+  cv_.notify_all();
+}
+
+absl::Status SnapshotSet::BestFailureLocked() const {
+  absl::Status best = first_failure_;
+  for (const LunSlot& slot : luns_) {
+    if (slot.failure.ok()) continue;
+    if (best.ok() || ActionabilityRank(GetErrorCode(slot.failure)) >
+                         ActionabilityRank(GetErrorCode(best))) {
+      best = slot.failure;
+    }
+  }
+  return best;
+}
+
+absl::Status SnapshotSet::EndPrepare() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (aborting_ || state_ == SetState::kAborted) {
+    return CancelledError(absl::StrCat("set ", id_.ToString(), " was aborted"));
+  }
+  if (state_ != SetState::kPreparing || end_prepare_called_) {
+    return BadStateError(absl::StrCat("EndPrepareSnapshots: set ", id_.ToString(), " is ",
+                                      SetStateName(state_),
+                                      end_prepare_called_ ? " (EndPrepareSnapshots already called)" : ""));
+  }
+  end_prepare_called_ = true;
+  const absl::Time started = absl::Now();
+  log_->info("{} end-prepare: waiting for {} of {} LUN(s)", Tag(), in_flight_, luns_.size());
+  for (;;) {
+    if (aborting_) {
+      log_->info("{} end-prepare: returning, the set is being aborted", Tag());
+      return CancelledError(absl::StrCat("set ", id_.ToString(),
+                                         " was aborted while EndPrepareSnapshots waited"));
+    }
+    if (in_flight_ == 0) break;
+    if (!first_failure_.ok()) {
+      // After a failure the siblings were cancelled; give them the drain bound.
+      const absl::Duration left = failure_time_ + env_.options.abort_drain_timeout - absl::Now();
+      if (left <= absl::ZeroDuration()) break;
+      cv_.wait_until(lock, SteadyAfter(left));
+    } else {
+      cv_.wait(lock);
+    }
+  }
+  if (!first_failure_.ok()) {
+    const absl::Status best = BestFailureLocked();
+    for (const LunSlot& slot : luns_) {
+      if (!slot.failure.ok() && GetErrorCode(slot.failure) != ErrorCode::kCancelled) {
+        log_->error("{} LUN {} failed: {}", Tag(), slot.source.ToString(), slot.failure.ToString());
+      }
+    }
+    const int stragglers = in_flight_;
+    std::vector<TargetId> targets = RollBackLocked(SetState::kFailed);
+    lock.unlock();
+    log_->error("{} end-prepare failed after {}: {}; rolling back {} target(s){}", Tag(),
+                Ms(absl::Now() - started), best.ToString(), targets.size(),
+                stragglers ? absl::StrCat(", ", stragglers, " prepare(s) still running") : "");
+    ReleaseAll(targets, "prepare failed");
+    return best;
+  }
+  state_ = SetState::kPrepared;
+  cv_.notify_all();
+  log_->info("{} end-prepare: {} LUN(s) prepared in {}", Tag(), luns_.size(),
+             Ms(absl::Now() - started));
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotSet::Advance(SetState from, SetState to, absl::string_view call) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (aborting_ || state_ != from) {
+      return BadStateError(absl::StrCat(call, ": set ", id_.ToString(), " is ",
+                                        aborting_ ? "being aborted" : SetStateName(state_),
+                                        ", expected ", SetStateName(from)));
+    }
+    state_ = to;
+    cv_.notify_all();
+  }
+  log_->info("{} {} -> {}", Tag(), call, SetStateName(to));
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotSet::PreCommit() {
+  return Advance(SetState::kPrepared, SetState::kPreCommitted, "PreCommitSnapshots");
+}
+
+absl::Status SnapshotSet::Commit() {
+  // Results of the commit groups; shared with the group tasks, guarded by mu_.
+  struct CommitRound {
+    std::vector<absl::Status> results;
+    int pending = 0;
+  };
+  auto round = std::make_shared<CommitRound>();
+  std::vector<std::vector<size_t>> groups;
+  size_t target_count = 0;
+  const absl::Time deadline = absl::Now() + env_.options.commit_timeout;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (aborting_ || state_ != SetState::kPreCommitted) {
+      return BadStateError(absl::StrCat("CommitSnapshots: set ", id_.ToString(), " is ",
+                                        aborting_ ? "being aborted" : SetStateName(state_),
+                                        ", expected ", SetStateName(SetState::kPreCommitted)));
+    }
+    const size_t group_size = env_.capabilities.max_commit_group > 0
+                                  ? static_cast<size_t>(env_.capabilities.max_commit_group)
+                                  : luns_.size();
+    for (size_t i = 0; i < luns_.size(); ++i) {
+      if (!luns_[i].target) continue;
+      if (groups.empty() || groups.back().size() >= group_size) groups.emplace_back();
+      groups.back().push_back(i);
+      luns_[i].busy = true;
+      ++target_count;
+    }
+    round->results.resize(groups.size());
+    round->pending = static_cast<int>(groups.size());
+    in_flight_ += round->pending;
+  }
+  // Inside the write hold: logging is asynchronous, nothing here blocks on I/O.
+  log_->info("{} commit: {} target(s) in {} group(s), deadline in {}", Tag(), target_count,
+             groups.size(), Ms(env_.options.commit_timeout));
+  for (size_t g = 0; g < groups.size(); ++g) {
+    std::vector<TargetId> ids;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (size_t i : groups[g]) ids.push_back(*luns_[i].target);
+    }
+    Submit([self = shared_from_this(), round, g, indexes = groups[g],
+                       ids = std::move(ids), deadline] {
+      const absl::Status status = GuardedCall(
+          "CommitTargets", [&] { return self->env_.backend->CommitTargets(ids, deadline); });
+      std::vector<TargetId> deferred;
+      {
+        std::lock_guard<std::mutex> lock(self->mu_);
+        round->results[g] = status;
+        --round->pending;
+        for (size_t i : indexes) {
+          LunSlot& slot = self->luns_[i];
+          slot.committed = status.ok();
+          slot.busy = false;
+          if (slot.release_when_idle && slot.target) {
+            deferred.push_back(*slot.target);
+            slot.target.reset();
+          }
+        }
+        --self->in_flight_;
+        self->cv_.notify_all();
+      }
+      if (!deferred.empty()) self->ReleaseAll(deferred, "commit returned after rollback");
+    });
+  }
+
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_until(lock, SteadyAfter(deadline + env_.options.commit_grace - absl::Now()),
+                 [&] { return round->pending == 0 || aborting_; });
+  if (aborting_) {
+    return CancelledError(absl::StrCat("set ", id_.ToString(), " was aborted during commit"));
+  }
+  absl::Status failure;
+  if (round->pending > 0) {
+    failure = DeadlineExceededError(absl::StrCat(
+        "commit of set ", id_.ToString(), " did not finish within ",
+        Ms(env_.options.commit_timeout), " (", round->pending, " group(s) still running)"));
+  } else {
+    for (const absl::Status& status : round->results) {
+      if (!status.ok() && (failure.ok() || ActionabilityRank(GetErrorCode(status)) >
+                                               ActionabilityRank(GetErrorCode(failure)))) {
+        failure = status;
+      }
+    }
+  }
+  if (!failure.ok()) {
+    NoteFailureLocked(failure);
+    std::vector<TargetId> targets = RollBackLocked(SetState::kFailed);
+    lock.unlock();
+    log_->error("{} commit failed: {}; rolling back {} target(s)", Tag(), failure.ToString(),
+                targets.size());
+    ReleaseAll(targets, "commit failed");
+    return failure;
+  }
+  state_ = SetState::kCommitted;
+  cv_.notify_all();
+  lock.unlock();
+  log_->info("{} committed", Tag());
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotSet::PostCommit(std::int32_t snapshot_count) {
+  std::vector<std::pair<size_t, TargetId>> work;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (aborting_ || state_ != SetState::kCommitted) {
+      return BadStateError(absl::StrCat("PostCommitSnapshots: set ", id_.ToString(), " is ",
+                                        aborting_ ? "being aborted" : SetStateName(state_),
+                                        ", expected ", SetStateName(SetState::kCommitted)));
+    }
+    if (snapshot_count != static_cast<std::int32_t>(snapshots_.size())) {
+      log_->warn("{} post-commit: VSS reports {} snapshot(s), this provider holds {}", Tag(),
+                 snapshot_count, snapshots_.size());
+    }
+    for (size_t i = 0; i < luns_.size(); ++i) {
+      if (!luns_[i].target) continue;
+      luns_[i].busy = true;
+      work.emplace_back(i, *luns_[i].target);
+    }
+  }
+  // Writes are released now: ask the storage what each target looks like,
+  // so GetTargetLuns later answers from memory.
+  std::vector<absl::StatusOr<LunIdentity>> described;
+  described.reserve(work.size());
+  for (const auto& [index, target] : work) {
+    absl::StatusOr<LunIdentity> identity =
+        GuardedCall("DescribeTarget", [&] { return env_.backend->DescribeTarget(target); });
+    if (identity.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      const LunIdentity& source = luns_[index].source;
+      if (auto valid = ValidateLunIdentity(*identity); !valid.ok()) {
+        identity = BackendFailureError(absl::StrCat("target ", target, " described malformed: ", valid.message()));
+      } else if (!identity->HasUniqueDesignator()) {
+        identity = BackendFailureError(absl::StrCat("target ", target, " has no unique designator"));
+      } else if (identity->SameLunAs(source)) {
+        identity = BackendFailureError(absl::StrCat("target ", target, " carries its source's designator"));
+      }
+    }
+    described.push_back(std::move(identity));
+  }
+
+  std::unique_lock<std::mutex> lock(mu_);
+  std::vector<TargetId> deferred;
+  absl::Status failure;
+  for (size_t k = 0; k < work.size(); ++k) {
+    LunSlot& slot = luns_[work[k].first];
+    slot.busy = false;
+    if (described[k].ok()) {
+      slot.target_identity = *described[k];
+    } else if (failure.ok()) {
+      failure = Annotate(described[k].status(), absl::StrCat("describe target of ", slot.source.ToString()));
+    }
+    if (slot.release_when_idle && slot.target) {
+      deferred.push_back(*slot.target);
+      slot.target.reset();
+    }
+  }
+  cv_.notify_all();
+  if (aborting_ || rolled_back_) {
+    lock.unlock();
+    ReleaseAll(deferred, "aborted during post-commit");
+    return CancelledError(absl::StrCat("set ", id_.ToString(), " was aborted during post-commit"));
+  }
+  if (!failure.ok()) {
+    NoteFailureLocked(failure);
+    std::vector<TargetId> targets = RollBackLocked(SetState::kFailed);
+    lock.unlock();
+    log_->error("{} post-commit failed: {}; rolling back {} target(s)", Tag(), failure.ToString(),
+                targets.size());
+    ReleaseAll(targets, "describe failed");
+    return failure;
+  }
+  state_ = SetState::kPostCommitted;
+  lock.unlock();
+  log_->info("{} post-commit: {} target(s) described", Tag(), work.size());
+  return absl::OkStatus();
+}
+
+absl::Status SnapshotSet::PreFinalCommit() {
+  return Advance(SetState::kPostCommitted, SetState::kPreFinalCommitted, "PreFinalCommitSnapshots");
+}
+
+absl::Status SnapshotSet::PostFinalCommit() {
+  return Advance(SetState::kPreFinalCommitted, SetState::kCompleted, "PostFinalCommitSnapshots");
+}
+
+// --- abort and rollback -----------------------------------------------------
+
+absl::Status SnapshotSet::Abort(absl::string_view reason) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (state_ == SetState::kCompleted) {
+    return BadStateError(absl::StrCat("AbortSnapshots: set ", id_.ToString(),
+                                      " is completed; its LUNs are freed by OnLunEmpty"));
+  }
+  if (aborting_ && !IsFinal(state_)) {
+    // Another thread is aborting: wait for it (its wait is bounded).
+    cv_.wait(lock, [&] { return IsFinal(state_); });
+    return absl::OkStatus();
+  }
+  if (IsFinal(state_)) {
+    log_->info("{} abort: already {}, nothing to do", Tag(), SetStateName(state_));
+    return absl::OkStatus();
+  }
+  const absl::Time started = absl::Now();
+  const SetState was = state_;
+  aborting_ = true;
+  cancel_.Cancel(std::string(reason));
+  cv_.notify_all();
+  cv_.wait_until(lock, SteadyAfter(env_.options.abort_drain_timeout), [&] { return in_flight_ == 0; });
+  const int stragglers = in_flight_;
+  std::vector<TargetId> targets = RollBackLocked(SetState::kAborted);
+  lock.unlock();
+  ReleaseAll(targets, "aborted");
+  if (stragglers > 0) {
+    log_->warn("{} abort: {} backend call(s) ignored cancellation for {}; their targets are "
+               "released as soon as they return",
+               Tag(), stragglers, Ms(env_.options.abort_drain_timeout));
+  }
+  log_->info("{} aborted in state {} ({}): released {} target(s) in {}", Tag(), SetStateName(was),
+             reason, targets.size(), Ms(absl::Now() - started));
+  return absl::OkStatus();
+}
+
+std::vector<TargetId> SnapshotSet::RollBackLocked(SetState final_state) {
+  rolled_back_ = true;
+  state_ = final_state;
+  std::vector<TargetId> targets;
+  for (LunSlot& slot : luns_) {
+    if (!slot.target) continue;
+    if (slot.busy) {
+      slot.release_when_idle = true;
+    } else {
+      targets.push_back(*slot.target);
+      slot.target.reset();
+    }
+  }
+  cv_.notify_all();
+  return targets;
+}
+
+void SnapshotSet::ReleaseAll(const std::vector<TargetId>& targets, absl::string_view why) {
+  for (const TargetId& target : targets) {
+    const absl::Status status =
+        GuardedCall("ReleaseTarget", [&] { return env_.backend->ReleaseTarget(target); });
+    if (status.ok()) {
+      log_->debug("{} released target {} ({})", Tag(), target, why);
+    } else {
+      env_.ledger->Add(target);
+      log_->error("{} could not release target {} ({}): {}; kept for a retry", Tag(), target, why,
+                  status.ToString());
+    }
+  }
+}
+
+// --- serving a completed set ------------------------------------------------
+
+std::optional<LunIdentity> SnapshotSet::TargetIdentityFor(const LunIdentity& source) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != SetState::kPostCommitted && state_ != SetState::kPreFinalCommitted &&
+      state_ != SetState::kCompleted) {
+    return std::nullopt;
+  }
+  for (const LunSlot& slot : luns_) {
+    if (slot.target && slot.target_identity && slot.source.SameLunAs(source)) {
+      return slot.target_identity;
+    }
+  }
+  return std::nullopt;
+}
+
+int SnapshotSet::FindTargetSlotLocked(const LunIdentity& target) const {
+  for (size_t i = 0; i < luns_.size(); ++i) {
+    const LunSlot& slot = luns_[i];
+    if (slot.target && slot.target_identity && slot.target_identity->SameLunAs(target)) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+bool SnapshotSet::HoldsTarget(const LunIdentity& target) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return state_ == SetState::kCompleted && FindTargetSlotLocked(target) >= 0;
+}
+
+absl::Status SnapshotSet::WithBusySlot(size_t index,
+                                       const std::function<absl::Status(const TargetId&)>& call) {
+  TargetId target;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !luns_[index].busy; });
+    if (!luns_[index].target) return ObjectNotFoundError("the target was released meanwhile");
+    luns_[index].busy = true;
+    target = *luns_[index].target;
+  }
+  const absl::Status status = call(target);
+  std::vector<TargetId> deferred;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    LunSlot& slot = luns_[index];
+    slot.busy = false;
+    if (slot.release_when_idle && slot.target) {
+      deferred.push_back(*slot.target);
+      slot.target.reset();
+    }
+    cv_.notify_all();
+  }
+  ReleaseAll(deferred, "rolled back during a call");
+  return status;
+}
+
+absl::Status SnapshotSet::ExposeTarget(const LunIdentity& target) {
+  int index;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    index = state_ == SetState::kCompleted ? FindTargetSlotLocked(target) : -1;
+  }
+  if (index < 0) return ObjectNotFoundError(absl::StrCat("no snapshot target ", target.ToString(), " in ", Tag()));
+  absl::Status status = WithBusySlot(static_cast<size_t>(index), [&](const TargetId& id) {
+    return GuardedCall("ExposeTarget", [&] { return env_.backend->ExposeTarget(id); });
+  });
+  if (status.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    luns_[static_cast<size_t>(index)].exposed = true;
+  }
+  return status;
+}
+
+absl::Status SnapshotSet::ReleaseTarget(const LunIdentity& target) {
+  int index;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    index = state_ == SetState::kCompleted ? FindTargetSlotLocked(target) : -1;
+  }
+  if (index < 0) return ObjectNotFoundError(absl::StrCat("no snapshot target ", target.ToString(), " in ", Tag()));
+  absl::Status status = WithBusySlot(static_cast<size_t>(index), [&](const TargetId& id) {
+    return GuardedCall("ReleaseTarget", [&] { return env_.backend->ReleaseTarget(id); });
+  });
+  if (status.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    luns_[static_cast<size_t>(index)].target.reset();
+    cv_.notify_all();
+  }
+  return status;
+}
+
+}  // namespace hwsnap

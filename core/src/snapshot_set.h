@@ -1,0 +1,149 @@
+// snapshot_set.h — one snapshot set: its state machine, its LUNs, its jobs.
+//
+// A SnapshotSet is created by the first BeginPrepareSnapshot for its id and
+// lives until every target it made is released. Each VSS call on the set is a
+// named transition (AddSnapshot, EndPrepare, PreCommit, Commit, PostCommit,
+// PreFinalCommit, PostFinalCommit, Abort); a call in the wrong state returns
+// kBadState and changes nothing. See hwsnap/snapshot_set_state.h for the
+// state diagram and docs/architecture.md for the abort protocol.
+//
+// Locking: one std::mutex per set guards everything below; backend calls are
+// made without it. A target is never handed to two backend calls at once:
+// a slot is "busy" while a backend call on its target runs, and rollback
+// defers the release of a busy target to the call that holds it.
+#ifndef HWSNAP_CORE_SRC_SNAPSHOT_SET_H_
+#define HWSNAP_CORE_SRC_SNAPSHOT_SET_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "absl/strings/string_view.h"
+#include "hwsnap/backend.h"
+#include "hwsnap/cancel_token.h"
+#include "hwsnap/ids.h"
+#include "hwsnap/provider.h"
+#include "hwsnap/snapshot_set_state.h"
+#include "release_ledger.h"
+#include "worker_pool.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace hwsnap {
+
+// What a set needs from the provider that owns it.
+struct SetEnvironment {
+  std::shared_ptr<Backend> backend;
+  // Weak: the provider owns the pool; a job that outlives the provider must
+  // not keep the pool alive (its destructor would then run on a worker).
+  std::weak_ptr<WorkerPool> pool;
+  std::shared_ptr<ConcurrencyLimit> prepare_limit;
+  std::shared_ptr<ReleaseLedger> ledger;
+  ProviderOptions options;
+  BackendCapabilities capabilities;
+};
+
+class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
+ public:
+  SnapshotSet(const SnapshotSetId& id, std::int32_t context, SetEnvironment env);
+
+  const SnapshotSetId& id() const { return id_; }
+  SetState state() const;
+  SetProgress Progress() const;
+
+  // --- creation (VSS steps 2-7) ---------------------------------------------
+  // Adds one snapshot; starts prepare jobs for LUNs new to the set. `luns` are
+  // validated by the caller (well-formed, unique designators, no duplicates).
+  absl::Status AddSnapshot(const SnapshotId& snapshot_id, absl::Span<const LunIdentity> luns);
+  absl::Status EndPrepare();
+  absl::Status PreCommit();
+  absl::Status Commit();
+  absl::Status PostCommit(std::int32_t snapshot_count);
+  absl::Status PreFinalCommit();
+  absl::Status PostFinalCommit();
+  // Rolls back from any non-final state; OK on an aborted or failed set;
+  // kBadState on a completed one.
+  absl::Status Abort(absl::string_view reason);
+
+  // --- serving a completed set (VSS steps 8-10) -----------------------------
+  // The identity of the live target made from `source`, if the set holds one
+  // and has described it (post-committed or later).
+  std::optional<LunIdentity> TargetIdentityFor(const LunIdentity& source) const;
+  // True when the set holds a live target whose identity matches `target`.
+  bool HoldsTarget(const LunIdentity& target) const;
+  // Exposes / releases the live target matching `target`. kObjectNotFound if
+  // the set holds none.
+  absl::Status ExposeTarget(const LunIdentity& target);
+  absl::Status ReleaseTarget(const LunIdentity& target);
+  // Targets created for the set and not yet released.
+  int LiveTargets() const;
+
+ private:
+  enum class Phase { kQueued, kRunning, kPrepared, kFailed };
+
+  struct LunSlot {
+    LunIdentity source;
+    Phase phase = Phase::kQueued;
+    absl::Status failure;
+    std::optional<TargetId> target;              // alive on the storage
+    std::optional<LunIdentity> target_identity;  // from DescribeTarget
+    bool committed = false;
+    bool exposed = false;
+    bool busy = false;             // a backend call on `target` is running
+    bool release_when_idle = false;  // rollback came while busy
+  };
+
+  // Prepare job body, run on a worker.
+  void RunPrepare(size_t index);
+  // Records a failure of the set; the first hard failure cancels the siblings.
+  void NoteFailureLocked(const absl::Status& failure);
+  // Collects every live, idle target for release and marks the set rolled
+  // back (busy targets are released by their running call). Requires mu_.
+  std::vector<TargetId> RollBackLocked(SetState final_state);
+  // Releases `targets` through the backend, recording failures in the ledger.
+  void ReleaseAll(const std::vector<TargetId>& targets, absl::string_view why);
+  // The failure to report for the set: the most actionable one.
+  absl::Status BestFailureLocked() const;
+  // Finds the slot of the live target matching `target`; -1 if none. Requires mu_.
+  int FindTargetSlotLocked(const LunIdentity& target) const;
+  // Runs `call` on the slot's target with the slot marked busy.
+  absl::Status WithBusySlot(size_t index, const std::function<absl::Status(const TargetId&)>& call);
+  // Runs `task` on the pool, or inline when the pool is gone (shutdown).
+  void Submit(std::function<void()> task);
+  // A transition that only checks and advances the state.
+  absl::Status Advance(SetState from, SetState to, absl::string_view call);
+  std::string Tag() const;  // "set={GUID}"
+
+  const SnapshotSetId id_;
+  const std::int32_t context_;
+  const SetEnvironment env_;
+  const absl::Time created_;
+  const std::shared_ptr<spdlog::logger> log_;
+  CancelSource cancel_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;  // any change of state, phase, busy or in_flight_
+  SetState state_ = SetState::kPreparing;
+  std::vector<LunSlot> luns_;
+  std::vector<SnapshotId> snapshots_;
+  int in_flight_ = 0;              // prepare jobs and commit groups not yet returned
+  bool end_prepare_called_ = false;
+  bool aborting_ = false;          // Abort began (EndPrepare/Commit waiters return)
+  bool rolled_back_ = false;       // targets collected; late arrivals release themselves
+  absl::Status first_failure_;     // OK until something failed
+  absl::Time failure_time_ = absl::InfiniteFuture();
+};
+
+}  // namespace hwsnap
+
+#endif  // HWSNAP_CORE_SRC_SNAPSHOT_SET_H_

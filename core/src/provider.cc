@@ -74,7 +74,10 @@ class SnapshotProvider::Impl {
       std::lock_guard<std::mutex> lock(mu_);
       current = in_creation_;
     }
-    if (current && !IsFinal(current->state())) current->Abort("the provider is shutting down");
+    if (current && !IsFinal(current->state())) {
+      const absl::Status aborted = current->Abort("the provider is shutting down");
+      if (!aborted.ok()) log_->warn("set={} abort at shutdown: {}", current->id().ToString(), aborted.ToString());
+    }
     pool_.reset();  // waits (bounded) for in-flight work
   }
 
@@ -258,7 +261,10 @@ absl::Status SnapshotProvider::BeginPrepareSnapshot(const SnapshotSetId& set_id,
     // VSS expects), so only one set is ever in creation.
     d.log_->warn("set={} is still in creation; BeginPrepareSnapshot for set={} aborts it",
                  superseded->id().ToString(), set_id.ToString());
-    superseded->Abort(absl::StrCat("implicitly aborted by set ", set_id.ToString()));
+    const absl::Status aborted = superseded->Abort(absl::StrCat("implicitly aborted by set ", set_id.ToString()));
+    if (!aborted.ok()) {
+      d.log_->warn("set={} implicit abort: {}", superseded->id().ToString(), aborted.ToString());
+    }
   }
   const bool created = !set;
   if (created) {

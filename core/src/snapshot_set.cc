@@ -100,7 +100,9 @@ absl::Status SnapshotSet::AddSnapshot(const SnapshotId& snapshot_id,
     snapshots_.push_back(snapshot_id);
     for (const LunIdentity* lun : fresh) {
       started.push_back(luns_.size());
-      luns_.push_back(LunSlot{*lun});
+      LunSlot slot;
+      slot.source = *lun;
+      luns_.push_back(std::move(slot));
     }
     in_flight_ += static_cast<int>(started.size());
   }
@@ -137,13 +139,15 @@ void SnapshotSet::RunPrepare(size_t index) {
   }
   const CancelToken token = cancel_.token();
   const absl::Time started = absl::Now();
-  absl::StatusOr<TargetId> result = token.status();
+  absl::StatusOr<TargetId> result = CancelledError("cancelled while waiting for a prepare slot");
   if (env_.prepare_limit->Acquire(token)) {
     result = GuardedCall("PrepareTarget", [&] { return env_.backend->PrepareTarget(source, token); });
     env_.prepare_limit->Release();
     if (result.ok() && result->empty()) {
       result = BackendFailureError("PrepareTarget returned an empty target id");
     }
+  } else if (!token.status().ok()) {
+    result = token.status();
   }
   const absl::Duration took = absl::Now() - started;
 

@@ -2,6 +2,7 @@
 #include "hwsnap/logging.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <string>
@@ -31,10 +32,15 @@ struct LogRegistry {
 };
 
 LogRegistry& Registry() {
-  // A function-local static: destroyed at exit, when the async pool's
-  // destructor writes out what is still queued.
-  static LogRegistry registry;
-  return registry;
+  // Never destroyed: a worker thread that outlives main() (a backend call
+  // that ignored cancellation, detached at shutdown) may still log while
+  // static destructors run. Queued lines are written out by FlushLogs at exit.
+  static LogRegistry* registry = [] {
+    auto* r = new LogRegistry;
+    std::atexit([] { FlushLogs(); });
+    return r;
+  }();
+  return *registry;
 }
 
 }  // namespace

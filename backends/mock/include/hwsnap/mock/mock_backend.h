@@ -93,7 +93,6 @@ class MockBackend : public Backend {
   LunIdentity TargetIdentity(const TargetRecord& target, std::uint64_t serial) const;
 
   const MockBackendOptions options_;
-  const std::uint32_t array_number_;  // distinguishes the LUNs of two mocks
   mutable std::mutex mu_;
   std::vector<SourceLun> sources_;
   std::map<TargetId, TargetRecord> targets_;  // alive

@@ -24,6 +24,17 @@ SteadyClock::time_point SteadyAfter(absl::Duration d) {
 
 std::string Ms(absl::Duration d) { return absl::StrCat(absl::ToDoubleMilliseconds(d), " ms"); }
 
+// Code set, type and bytes of a designator: equal keys <=> equal designators
+// (for the association-0 designators this is used on).
+std::string DesignatorKey(const Designator& d) {
+  std::string key;
+  key.reserve(d.bytes.size() + 2);
+  key.push_back(static_cast<char>(d.code_set));
+  key.push_back(static_cast<char>(d.type));
+  key.append(d.bytes.begin(), d.bytes.end());
+  return key;
+}
+
 }  // namespace
 
 SnapshotSet::SnapshotSet(const SnapshotSetId& id, std::int32_t context, SetEnvironment env)
@@ -78,9 +89,6 @@ absl::Status SnapshotSet::AddSnapshot(const SnapshotId& snapshot_id,
       return BadStateError(absl::StrCat("BeginPrepareSnapshot after EndPrepareSnapshots for set ",
                                         id_.ToString()));
     }
-    if (!first_failure_.ok()) {
-      return Annotate(BestFailureLocked(), absl::StrCat("set ", id_.ToString(), " already failed"));
-    }
     if (std::find(snapshots_.begin(), snapshots_.end(), snapshot_id) != snapshots_.end()) {
       return InvalidArgumentError(absl::StrCat("snapshot ", snapshot_id.ToString(),
                                                " is already in set ", id_.ToString()));
@@ -88,9 +96,7 @@ absl::Status SnapshotSet::AddSnapshot(const SnapshotId& snapshot_id,
     // A LUN may back several volumes: prepare it once per set.
     std::vector<const LunIdentity*> fresh;
     for (const LunIdentity& lun : luns) {
-      const bool known = std::any_of(luns_.begin(), luns_.end(),
-                                     [&](const LunSlot& slot) { return slot.source.SameLunAs(lun); });
-      if (!known) fresh.push_back(&lun);
+      if (FindSourceSlotLocked(lun) < 0) fresh.push_back(&lun);
     }
     if (luns_.size() + fresh.size() > static_cast<size_t>(env_.options.max_luns_per_set)) {
       return NotSupportedError(absl::StrCat("set ", id_.ToString(), " would hold ",
@@ -98,10 +104,22 @@ absl::Status SnapshotSet::AddSnapshot(const SnapshotId& snapshot_id,
                                             env_.options.max_luns_per_set, " are allowed"));
     }
     snapshots_.push_back(snapshot_id);
+    // After a LUN failed the set cannot succeed: new LUNs are recorded but not
+    // prepared, and the failure is reported where VSS waits for it —
+    // EndPrepareSnapshots — not here.
+    const bool doomed = !first_failure_.ok();
     for (const LunIdentity* lun : fresh) {
-      started.push_back(luns_.size());
       LunSlot slot;
       slot.source = *lun;
+      if (doomed) {
+        slot.phase = Phase::kFailed;
+        slot.failure = CancelledError("not prepared: another LUN of the set had already failed");
+      } else {
+        started.push_back(luns_.size());
+      }
+      for (const Designator& d : slot.source.designators) {
+        if (d.IsUniqueLunDesignator()) slot_by_designator_.emplace(DesignatorKey(d), luns_.size());
+      }
       luns_.push_back(std::move(slot));
     }
     in_flight_ += static_cast<int>(started.size());
@@ -112,6 +130,15 @@ absl::Status SnapshotSet::AddSnapshot(const SnapshotId& snapshot_id,
     Submit([self = shared_from_this(), index] { self->RunPrepare(index); });
   }
   return absl::OkStatus();
+}
+
+int SnapshotSet::FindSourceSlotLocked(const LunIdentity& lun) const {
+  for (const Designator& d : lun.designators) {
+    if (!d.IsUniqueLunDesignator()) continue;
+    auto it = slot_by_designator_.find(DesignatorKey(d));
+    if (it != slot_by_designator_.end()) return static_cast<int>(it->second);
+  }
+  return -1;
 }
 
 void SnapshotSet::Submit(std::function<void()> task) {

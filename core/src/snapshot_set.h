@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -123,6 +124,8 @@ class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
   // A transition that only checks and advances the state.
   absl::Status Advance(SetState from, SetState to, absl::string_view call);
   std::string Tag() const;  // "set={GUID}"
+  // Slot of the source LUN sharing a unique designator with `lun`, or -1. Requires mu_.
+  int FindSourceSlotLocked(const LunIdentity& lun) const;
 
   const SnapshotSetId id_;
   const std::int32_t context_;
@@ -135,6 +138,9 @@ class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
   std::condition_variable cv_;  // any change of state, phase, busy or in_flight_
   SetState state_ = SetState::kPreparing;
   std::vector<LunSlot> luns_;
+  // Every unique designator of every source LUN -> its slot: "is this LUN
+  // already in the set" in O(log n) (a set may hold hundreds of LUNs).
+  std::map<std::string, size_t> slot_by_designator_;
   std::vector<SnapshotId> snapshots_;
   int in_flight_ = 0;              // prepare jobs and commit groups not yet returned
   bool end_prepare_called_ = false;

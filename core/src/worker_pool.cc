@@ -1,6 +1,7 @@
 // Elastic Boost.Thread pool (see worker_pool.h).
 #include "worker_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <exception>
@@ -20,8 +21,9 @@ struct WorkerPool::State {
   std::condition_variable work_cv;  // tasks arrived or stopping
   std::condition_variable done_cv;  // a worker exited
   std::deque<std::function<void()>> queue;
-  int threads = 0;
-  int idle = 0;
+  int threads = 0;   // started and not exited (includes `starting`)
+  int idle = 0;      // waiting for work
+  int starting = 0;  // created, not yet in WorkerLoop
   bool stopping = false;
 };
 
@@ -41,28 +43,43 @@ WorkerPool::~WorkerPool() {
   }
 }
 
-void WorkerPool::Submit(std::function<void()> task) {
-  bool spawn = false;
-  {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    state_->queue.push_back(std::move(task));
-    const int waiting = static_cast<int>(state_->queue.size());
-    if (state_->idle < waiting && state_->threads < state_->options.max_threads) {
-      ++state_->threads;
-      spawn = true;
-    }
-  }
-  if (spawn) {
+// How many workers to start so that every queued task has one: tasks
+// waiting minus workers idle or already starting. Requires state.mu.
+static int WorkersNeededLocked(const WorkerPool::Options& options, int queued, int idle, int starting,
+                               int threads, int at_most) {
+  const int needed = queued - idle - starting;
+  return std::max(0, std::min({needed, at_most, options.max_threads - threads}));
+}
+
+void WorkerPool::Spawn(const std::shared_ptr<State>& state, int count) {
+  for (int i = 0; i < count; ++i) {
     try {
-      boost::thread worker([state = state_] { WorkerLoop(state); });
+      boost::thread worker([state] { WorkerLoop(state); });
       worker.detach();
     } catch (const std::exception& e) {
       // No thread: the task stays queued for an existing worker (if any).
-      std::lock_guard<std::mutex> lock(state_->mu);
-      --state_->threads;
+      std::lock_guard<std::mutex> lock(state->mu);
+      --state->threads;
+      --state->starting;
       GetLogger("core.pool")->error("cannot start a worker thread: {}", e.what());
     }
   }
+}
+
+void WorkerPool::Submit(std::function<void()> task) {
+  int spawn = 0;
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->queue.push_back(std::move(task));
+    // The caller starts at most one thread; new workers start the rest (two
+    // each), so a burst of 512 jobs costs BeginPrepareSnapshot one thread
+    // creation and the pool grows as a tree off the caller's path.
+    spawn = WorkersNeededLocked(state_->options, static_cast<int>(state_->queue.size()), state_->idle,
+                                state_->starting, state_->threads, 1);
+    state_->threads += spawn;
+    state_->starting += spawn;
+  }
+  Spawn(state_, spawn);
   state_->work_cv.notify_one();
 }
 
@@ -74,6 +91,17 @@ int WorkerPool::threads() const {
 void WorkerPool::WorkerLoop(std::shared_ptr<State> state) {
   const auto idle_timeout = absl::ToChronoMilliseconds(state->options.idle_timeout);
   std::unique_lock<std::mutex> lock(state->mu);
+  --state->starting;
+  // This worker takes one queued task; start up to two more for the rest.
+  const int spawn = WorkersNeededLocked(state->options, static_cast<int>(state->queue.size()) - 1,
+                                        state->idle, state->starting, state->threads, 2);
+  if (spawn > 0) {
+    state->threads += spawn;
+    state->starting += spawn;
+    lock.unlock();
+    Spawn(state, spawn);
+    lock.lock();
+  }
   for (;;) {
     if (state->queue.empty()) {
       if (state->stopping) break;

@@ -49,6 +49,7 @@ class WorkerPool {
  private:
   struct State;
   static void WorkerLoop(std::shared_ptr<State> state);
+  static void Spawn(const std::shared_ptr<State>& state, int count);
   std::shared_ptr<State> state_;
 };
 

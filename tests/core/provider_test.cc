@@ -229,6 +229,22 @@ TEST(ProviderTest, EndPrepareReportsTheMostActionableOfSeveralFailures) {
   EXPECT_EQ(rig.mock->LiveTargetCount(), 0);
 }
 
+TEST(ProviderTest, FailureBeforeTheLastBeginPrepareIsReportedByEndPrepare) {
+  Rig rig(4);
+  rig.faults->AddRule(Fault(BackendOp::kPrepare, FaultKind::kError, rig.luns[0], ErrorCode::kInsufficientStorage));
+  const auto set = SnapshotSetId::Random();
+  ASSERT_TRUE(rig.provider->BeginPrepareSnapshot(set, SnapshotId::Random(), 0, {rig.luns[0]}).ok());
+  // Let the first LUN fail before the other volumes arrive.
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while (rig.faults->fired() == 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(1));
+  absl::SleepFor(absl::Milliseconds(20));
+  // BeginPrepare may only return its own results: the set's failure waits for EndPrepare.
+  EXPECT_TRUE(rig.provider->BeginPrepareSnapshot(set, SnapshotId::Random(), 0, {rig.luns[1], rig.luns[2]}).ok());
+  EXPECT_TRUE(rig.provider->BeginPrepareSnapshot(set, SnapshotId::Random(), 0, {rig.luns[3]}).ok());
+  EXPECT_EQ(GetErrorCode(rig.provider->EndPrepareSnapshots(set)), ErrorCode::kInsufficientStorage);
+  EXPECT_EQ(rig.mock->LiveTargetCount(), 0);
+}
+
 TEST(ProviderTest, VetoKeepsItsRemedyThroughEndPrepare) {
   Rig rig(2);
   rig.faults->AddRule(Fault(BackendOp::kPrepare, FaultKind::kError, rig.luns[1], ErrorCode::kVeto));

@@ -16,6 +16,8 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/base_sink.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "hwsnap/cancel_token.h"
@@ -26,8 +28,17 @@ namespace hwsnap {
 namespace {
 
 using ::testing::HasSubstr;
-using ::testing::MatchesRegex;
 using ::testing::SizeIs;
+
+// `prefix` followed by at least `min_digits` decimal digits and nothing else.
+// (Not MatchesRegex: GoogleTest's Windows regex dialect has no [] or {}.)
+MATCHER_P2(IsPrefixAndDigits, prefix, min_digits, "") {
+  const std::string text(arg);
+  if (!absl::StartsWith(text, prefix)) return false;
+  const std::string digits = text.substr(std::string(prefix).size());
+  return static_cast<int>(digits.size()) >= min_digits &&
+         std::all_of(digits.begin(), digits.end(), [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+}
 
 // Collects formatted log lines so a test can check what the mock logs.
 class CapturingSink : public spdlog::sinks::base_sink<std::mutex> {
@@ -105,7 +116,7 @@ TEST(MockBackendTest, SourceLunsLookLikeRealIscsiLuns) {
   EXPECT_EQ(lun.vendor_id, "ACME");
   EXPECT_EQ(lun.product_id, "FASTDISK");
   EXPECT_EQ(lun.product_revision, "4.2");
-  EXPECT_THAT(lun.serial_number, MatchesRegex("MOCK-SRC-[0-9]{6,}"));
+  EXPECT_THAT(lun.serial_number, IsPrefixAndDigits("MOCK-SRC-", 6));
 
   const Designator* naa = FindDesignator(lun, DesignatorType::kNaa, Association::kLogicalUnit);
   ASSERT_NE(naa, nullptr);
@@ -219,7 +230,7 @@ TEST(MockBackendTest, PrepareCreatesAPreparedTarget) {
   MockBackend mock;
   const LunIdentity lun = mock.AddSourceLun();
   const TargetId id = PrepareOrDie(mock, lun);
-  EXPECT_THAT(id, MatchesRegex("mock-tgt-[0-9]{6,}"));
+  EXPECT_THAT(id, IsPrefixAndDigits("mock-tgt-", 6));
   ASSERT_EQ(mock.LiveTargetCount(), 1);
   const MockBackend::TargetRecord record = RecordOf(mock, id);
   EXPECT_EQ(record.state, MockBackend::TargetState::kPrepared);
@@ -395,7 +406,7 @@ TEST(MockBackendTest, DescribedTargetsAreUniqueLunsDistinctFromTheirSources) {
       EXPECT_TRUE(target->HasUniqueDesignator());
       EXPECT_EQ(target->vendor_id, source.vendor_id);
       EXPECT_EQ(target->product_id, "MOCK-SNAP");
-      EXPECT_THAT(target->serial_number, MatchesRegex("MOCK-SNAP-[0-9]{6,}"));
+      EXPECT_THAT(target->serial_number, IsPrefixAndDigits("MOCK-SNAP-", 6));
       const Designator* naa = FindDesignator(*target, DesignatorType::kNaa, Association::kLogicalUnit);
       ASSERT_NE(naa, nullptr);
       EXPECT_EQ(naa->bytes.size(), 16u);

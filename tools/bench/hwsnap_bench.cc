@@ -105,23 +105,28 @@ void MeasureParallelPrepare() {
       Problem(absl::StrCat("bad --lun_counts entry '", text, "'"));
       continue;
     }
-    std::vector<double> walls;
-    for (int rep = 0; rep < reps; ++rep) {
-      auto mock = std::make_shared<MockBackend>();
-      std::vector<LunIdentity> luns;
-      for (int i = 0; i < n; ++i) luns.push_back(mock->AddSourceLun());
-      // The slowest LUN sits in the middle of the list, so neither the first
-      // nor the last job submitted decides the wait; the others are spread
-      // between half of the slowest latency and 99% of it.
-      const int slow_index = n / 2;
-      for (int i = 0; i < n; ++i) {
-        const double fraction = i == slow_index ? 1.0 : 0.5 + 0.49 * static_cast<double>((i * 37) % n) / n;
-        mock->SetPrepareLatency(luns[static_cast<size_t>(i)], slowest * fraction);
-      }
-      SnapshotProvider provider(mock);
+    // One provider serves every repetition, as one provider serves many
+    // sets: the first set pays for starting the worker threads ("cold"), the
+    // later ones find them idle ("warm"). Both are reported.
+    auto mock = std::make_shared<MockBackend>();
+    std::vector<LunIdentity> luns;
+    for (int i = 0; i < n; ++i) luns.push_back(mock->AddSourceLun());
+    // The slowest LUN sits in the middle of the list, so neither the first
+    // nor the last job submitted decides the wait; the others are spread
+    // between half of the slowest latency and 99% of it.
+    const int slow_index = n / 2;
+    for (int i = 0; i < n; ++i) {
+      const double fraction = i == slow_index ? 1.0 : 0.5 + 0.49 * static_cast<double>((i * 37) % n) / n;
+      mock->SetPrepareLatency(luns[static_cast<size_t>(i)], slowest * fraction);
+    }
+    SnapshotProvider provider(mock);
+    std::vector<double> walls;   // [0] cold, then warm
+    std::vector<double> begins;  // time spent inside the BeginPrepareSnapshot calls
+    for (int rep = 0; rep < reps + 1; ++rep) {
       const auto set = SnapshotSetId::Random();
       const SteadyClock::time_point start = SteadyClock::now();
       absl::Status s = BeginAll(provider, set, luns);
+      const SteadyClock::time_point begun = SteadyClock::now();
       if (s.ok()) s = provider.EndPrepareSnapshots(set);
       const SteadyClock::time_point end = SteadyClock::now();
       if (!s.ok()) {
@@ -129,17 +134,26 @@ void MeasureParallelPrepare() {
         continue;
       }
       walls.push_back(MsSince(start, end));
+      begins.push_back(MsSince(start, begun));
       if (auto a = provider.AbortSnapshots(set); !a.ok()) Problem(absl::StrCat("(a) abort: ", a.ToString()));
       if (mock->LiveTargetCount() != 0) Problem(absl::StrCat("(a) ", mock->LiveTargetCount(), " target(s) leaked"));
     }
-    if (walls.empty()) continue;
-    const double median = Percentile(walls, 0.5);
-    const double worst = Percentile(walls, 1.0);
+    if (walls.size() < 2) continue;
     const double bound = 1.05 * slowest_ms + 1.0;
-    rows.push_back(Row{absl::StrFormat("(a) EndPrepare / slowest prepare, %d LUN(s)", n),
-                       absl::StrFormat("%.3f (median %.1f ms, worst %.1f ms of %d)", median / slowest_ms, median,
-                                       worst, static_cast<int>(walls.size())),
-                       absl::StrFormat("<= 1.05 x %.0f ms + 1 ms = %.1f ms", slowest_ms, bound), worst <= bound});
+    const std::string target = absl::StrFormat("<= 1.05 x %.0f ms + 1 ms = %.1f ms", slowest_ms, bound);
+    rows.push_back(Row{absl::StrFormat("(a) EndPrepare / slowest prepare, %d LUN(s), cold", n),
+                       absl::StrFormat("%.3f (%.1f ms; BeginPrepare calls %.1f ms)", walls[0] / slowest_ms,
+                                       walls[0], begins[0]),
+                       target, walls[0] <= bound});
+    std::vector<double> warm(walls.begin() + 1, walls.end());
+    std::vector<double> warm_begins(begins.begin() + 1, begins.end());
+    const double median = Percentile(warm, 0.5);
+    const double worst = Percentile(warm, 1.0);
+    rows.push_back(Row{absl::StrFormat("(a) EndPrepare / slowest prepare, %d LUN(s), warm", n),
+                       absl::StrFormat("%.3f (median %.1f ms, worst %.1f ms of %d; BeginPrepare calls %.1f ms)",
+                                       median / slowest_ms, median, worst, static_cast<int>(warm.size()),
+                                       Percentile(warm_begins, 0.5)),
+                       target, worst <= bound});
   }
 }
 

@@ -263,8 +263,12 @@ absl::Status FaultInjectingBackend::Wait(const FaultRule& rule, const CancelToke
         if (deadline == absl::InfiniteFuture()) {
           absl::SleepFor(rule.duration);
         } else {
-          const absl::Duration left = deadline - absl::Now();
-          if (left > absl::ZeroDuration()) absl::SleepFor(left);
+          // absl::SleepFor rounds down to whole milliseconds on Windows:
+          // sleep until the deadline has really passed.
+          for (absl::Duration left = deadline - absl::Now(); left > absl::ZeroDuration();
+               left = deadline - absl::Now()) {
+            absl::SleepFor(absl::Ceil(left, absl::Milliseconds(1)));
+          }
         }
         return DeadlineExceededError(absl::StrCat("injected hang ran past the commit deadline: ", rule.ToString()));
       }

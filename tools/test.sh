@@ -2,10 +2,12 @@
 # The one test command (README "Set-up", and what .ci/run calls): installs
 # what is missing, builds, and runs every test with CTest — the plain build,
 # then the whole suite under AddressSanitizer+UBSan, then the concurrency
-# suites under ThreadSanitizer. Exits non-zero if anything fails.
+# suites under ThreadSanitizer, then the same core and mock suites cross-built
+# for Windows with MinGW and run under Wine. Exits non-zero if anything fails.
 #
-#   tools/test.sh                  # everything
-#   HWSNAP_SANITIZERS=0 tools/test.sh   # plain build only (quick local loop)
+#   tools/test.sh                       # everything
+#   HWSNAP_SANITIZERS=0 tools/test.sh   # skip the ASan/TSan builds
+#   HWSNAP_WINDOWS=0 tools/test.sh      # skip the Windows cross-build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,4 +27,8 @@ if [ "${HWSNAP_SANITIZERS:-1}" != "0" ]; then
   run_preset asan
   run_preset tsan
 fi
-echo "=== all test presets passed ==="
+if [ "${HWSNAP_WINDOWS:-1}" != "0" ]; then
+  echo "=== Windows: MinGW cross-build, tests under Wine ==="
+  bash tools/windows/test-windows.sh
+fi
+echo "=== all test stages passed ==="

@@ -101,7 +101,7 @@ TEST(ProviderAbortTest, BackendIgnoringCancellationIsBoundedAndCleanedUpLater) {
   ProviderOptions options;
   options.abort_drain_timeout = absl::Milliseconds(100);
   Rig rig(3, {}, options);
-  rig.faults->AddRule(Fault(BackendOp::kPrepare, FaultKind::kIgnoreCancel, rig.luns[2],
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kIgnoreCancel, rig.luns[2],
                             ErrorCode::kBackendFailure, absl::Seconds(2)));
   const auto set = SnapshotSetId::Random();
   ASSERT_TRUE(rig.BeginAll(set).ok());
@@ -176,7 +176,7 @@ TEST(ProviderAbortTest, DestroyingTheProviderAbortsTheSetInCreation) {
 
 TEST(ProviderAbortTest, AbortDuringCommitWaitsForTheCommitThenRollsBack) {
   Rig rig(4);
-  rig.faults->AddRule(Fault(BackendOp::kCommit, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure,
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure,
                             absl::Milliseconds(200)));
   const auto set = SnapshotSetId::Random();
   ASSERT_TRUE(rig.RunThrough(set, Step::kPreCommit).ok());

@@ -193,7 +193,7 @@ TEST(ProviderTest, AreLunsSupportedIsAllOrNothing) {
 
 TEST(ProviderTest, BackendErrorInAreLunsSupportedIsReported) {
   Rig rig(1);
-  rig.faults->AddRule(Fault(BackendOp::kIdentify, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kIdentify, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
   EXPECT_EQ(GetErrorCode(rig.provider->AreLunsSupported(rig.luns, 0).status()), ErrorCode::kBackendFailure);
 }
 
@@ -216,10 +216,10 @@ TEST(ProviderTest, EndPrepareReportsTheMostActionableOfSeveralFailures) {
   // Both failing LUNs sit deaf to cancellation for a moment first, so both
   // failures really happen (fail-fast cannot pre-empt either).
   auto inner = std::make_shared<FaultInjectingBackend>(rig.mock);
-  inner->AddRule(Fault(BackendOp::kPrepare, FaultKind::kError, rig.luns[0], ErrorCode::kBackendFailure));
-  inner->AddRule(Fault(BackendOp::kPrepare, FaultKind::kError, rig.luns[1], ErrorCode::kInsufficientStorage));
+  inner->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, rig.luns[0], ErrorCode::kBackendFailure));
+  inner->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, rig.luns[1], ErrorCode::kInsufficientStorage));
   auto outer = std::make_shared<FaultInjectingBackend>(inner);
-  outer->AddRule(Fault(BackendOp::kPrepare, FaultKind::kIgnoreCancel, std::nullopt, ErrorCode::kBackendFailure,
+  outer->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kIgnoreCancel, std::nullopt, ErrorCode::kBackendFailure,
                        absl::Milliseconds(50)));
   SnapshotProvider provider(outer);
   const auto set = SnapshotSetId::Random();
@@ -231,7 +231,7 @@ TEST(ProviderTest, EndPrepareReportsTheMostActionableOfSeveralFailures) {
 
 TEST(ProviderTest, FailureBeforeTheLastBeginPrepareIsReportedByEndPrepare) {
   Rig rig(4);
-  rig.faults->AddRule(Fault(BackendOp::kPrepare, FaultKind::kError, rig.luns[0], ErrorCode::kInsufficientStorage));
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, rig.luns[0], ErrorCode::kInsufficientStorage));
   const auto set = SnapshotSetId::Random();
   ASSERT_TRUE(rig.provider->BeginPrepareSnapshot(set, SnapshotId::Random(), 0, {rig.luns[0]}).ok());
   // Let the first LUN fail before the other volumes arrive.
@@ -247,7 +247,7 @@ TEST(ProviderTest, FailureBeforeTheLastBeginPrepareIsReportedByEndPrepare) {
 
 TEST(ProviderTest, VetoKeepsItsRemedyThroughEndPrepare) {
   Rig rig(2);
-  rig.faults->AddRule(Fault(BackendOp::kPrepare, FaultKind::kError, rig.luns[1], ErrorCode::kVeto));
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, rig.luns[1], ErrorCode::kVeto));
   const auto set = SnapshotSetId::Random();
   ASSERT_TRUE(rig.BeginAll(set).ok());
   const absl::Status s = rig.provider->EndPrepareSnapshots(set);
@@ -258,7 +258,7 @@ TEST(ProviderTest, VetoKeepsItsRemedyThroughEndPrepare) {
 
 TEST(ProviderTest, FailedCommitRollsBackEveryTarget) {
   Rig rig(4);
-  rig.faults->AddRule(Fault(BackendOp::kCommit, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
   const auto set = SnapshotSetId::Random();
   ASSERT_TRUE(rig.RunThrough(set, Step::kPreCommit).ok());
   EXPECT_EQ(GetErrorCode(rig.provider->CommitSnapshots(set)), ErrorCode::kBackendFailure);
@@ -282,7 +282,7 @@ TEST(ProviderTest, OneFailedCommitGroupFailsTheWholeSet) {
   MockBackendOptions mock_options;
   mock_options.max_commit_group = 2;
   Rig rig(6, mock_options);
-  rig.faults->AddRule(Fault(BackendOp::kCommit, FaultKind::kError, rig.luns[5], ErrorCode::kInsufficientStorage));
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kError, rig.luns[5], ErrorCode::kInsufficientStorage));
   const auto set = SnapshotSetId::Random();
   ASSERT_TRUE(rig.RunThrough(set, Step::kPreCommit).ok());
   EXPECT_EQ(GetErrorCode(rig.provider->CommitSnapshots(set)), ErrorCode::kInsufficientStorage);
@@ -295,7 +295,7 @@ TEST(ProviderTest, CommitOverrunningItsDeadlineFailsWithDeadlineExceeded) {
   options.commit_grace = absl::Milliseconds(20);
   Rig rig(2, {}, options);
   // The backend overruns by far and returns success late: too late to count.
-  rig.faults->AddRule(Fault(BackendOp::kCommit, FaultKind::kIgnoreCancel, std::nullopt,
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kIgnoreCancel, std::nullopt,
                             ErrorCode::kBackendFailure, absl::Milliseconds(500)));
   const auto set = SnapshotSetId::Random();
   ASSERT_TRUE(rig.RunThrough(set, Step::kPreCommit).ok());
@@ -307,7 +307,7 @@ TEST(ProviderTest, CommitOverrunningItsDeadlineFailsWithDeadlineExceeded) {
 
 TEST(ProviderTest, DescribeFailureFailsPostCommitAndRollsBack) {
   Rig rig(3);
-  rig.faults->AddRule(Fault(BackendOp::kDescribe, FaultKind::kError, rig.luns[2], ErrorCode::kBackendFailure));
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kDescribe, FaultKind::kError, rig.luns[2], ErrorCode::kBackendFailure));
   const auto set = SnapshotSetId::Random();
   ASSERT_TRUE(rig.RunThrough(set, Step::kCommit).ok());
   EXPECT_EQ(GetErrorCode(rig.provider->PostCommitSnapshots(set, 1)), ErrorCode::kBackendFailure);
@@ -371,7 +371,7 @@ TEST(ProviderTest, OnLunEmptyForAnUnknownLunIsObjectNotFound) {
 
 TEST(ProviderTest, FailedReleaseDuringRollbackIsKeptAndRetried) {
   Rig rig(3);
-  FaultRule rule = Fault(BackendOp::kRelease, FaultKind::kError, rig.luns[1], ErrorCode::kBackendFailure);
+  FaultRule rule = MakeFaultRule(BackendOp::kRelease, FaultKind::kError, rig.luns[1], ErrorCode::kBackendFailure);
   rule.times = 1;
   rig.faults->AddRule(rule);
   const auto set = SnapshotSetId::Random();

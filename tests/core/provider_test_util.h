@@ -129,17 +129,7 @@ struct Rig {
 };
 
 // A rule for FaultInjectingBackend, built readably.
-inline FaultRule Fault(BackendOp op, FaultKind kind, std::optional<LunIdentity> lun = std::nullopt,
-                       ErrorCode code = ErrorCode::kBackendFailure,
-                       absl::Duration duration = absl::Seconds(10)) {
-  FaultRule rule;
-  rule.op = op;
-  rule.kind = kind;
-  rule.lun = std::move(lun);
-  rule.code = code;
-  rule.duration = duration;
-  return rule;
-}
+using hwsnap::MakeFaultRule;
 
 }  // namespace hwsnap::testing
 

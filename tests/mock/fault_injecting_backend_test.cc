@@ -24,18 +24,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-FaultRule Rule(BackendOp op, FaultKind kind, std::optional<LunIdentity> lun = std::nullopt,
-               ErrorCode code = ErrorCode::kBackendFailure, absl::Duration duration = absl::Seconds(10),
-               int times = -1) {
-  FaultRule rule;
-  rule.op = op;
-  rule.kind = kind;
-  rule.lun = std::move(lun);
-  rule.code = code;
-  rule.duration = duration;
-  rule.times = times;
-  return rule;
-}
 
 // A fault decorator over a mock array with a few LUNs.
 class FaultInjectingBackendTest : public ::testing::Test {
@@ -112,7 +100,7 @@ TEST_F(FaultInjectingBackendTest, WithoutRulesEverythingIsForwarded) {
 // ---- kError ----
 
 TEST_F(FaultInjectingBackendTest, ErrorOnIdentifyIsReturnedWithoutForwarding) {
-  faults_->AddRule(Rule(BackendOp::kIdentify, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
+  faults_->AddRule(MakeFaultRule(BackendOp::kIdentify, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
   absl::StatusOr<LunSupport> support = faults_->IdentifyLun(luns_[0]);
   EXPECT_EQ(GetErrorCode(support.status()), ErrorCode::kBackendFailure);
   EXPECT_THAT(std::string(support.status().message()), HasSubstr("injected fault"));
@@ -124,7 +112,7 @@ TEST_F(FaultInjectingBackendTest, ErrorOnPrepareCreatesNothing) {
   for (ErrorCode code : kAllErrorCodes) {
     if (code == ErrorCode::kOk) continue;
     faults_->ClearRules();
-    faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, code));
+    faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, code));
     absl::StatusOr<TargetId> id = faults_->PrepareTarget(luns_[0], CancelToken());
     ASSERT_FALSE(id.ok()) << ErrorCodeName(code);
     EXPECT_EQ(GetErrorCode(id.status()), code);
@@ -134,7 +122,7 @@ TEST_F(FaultInjectingBackendTest, ErrorOnPrepareCreatesNothing) {
 }
 
 TEST_F(FaultInjectingBackendTest, InjectedVetoCarriesARemedy) {
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kVeto));
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kVeto));
   absl::StatusOr<TargetId> id = faults_->PrepareTarget(luns_[0], CancelToken());
   EXPECT_EQ(GetErrorCode(id.status()), ErrorCode::kVeto);
   EXPECT_FALSE(GetVetoRemedy(id.status()).empty());
@@ -143,7 +131,7 @@ TEST_F(FaultInjectingBackendTest, InjectedVetoCarriesARemedy) {
 TEST_F(FaultInjectingBackendTest, ErrorOnCommitCommitsNothing) {
   const TargetId a = Prepare(0);
   const TargetId b = Prepare(1);
-  faults_->AddRule(Rule(BackendOp::kCommit, FaultKind::kError, std::nullopt, ErrorCode::kInsufficientStorage));
+  faults_->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kError, std::nullopt, ErrorCode::kInsufficientStorage));
   EXPECT_EQ(GetErrorCode(faults_->CommitTargets({a, b}, absl::InfiniteFuture())), ErrorCode::kInsufficientStorage);
   EXPECT_EQ(mock_->calls().commit, 0);
   EXPECT_EQ(StateOf(a), MockBackend::TargetState::kPrepared);
@@ -152,9 +140,9 @@ TEST_F(FaultInjectingBackendTest, ErrorOnCommitCommitsNothing) {
 
 TEST_F(FaultInjectingBackendTest, ErrorOnDescribeExposeAndReleaseIsNotForwarded) {
   const TargetId id = Committed(0);
-  faults_->AddRule(Rule(BackendOp::kDescribe, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
-  faults_->AddRule(Rule(BackendOp::kExpose, FaultKind::kError, std::nullopt, ErrorCode::kBadState));
-  faults_->AddRule(Rule(BackendOp::kRelease, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
+  faults_->AddRule(MakeFaultRule(BackendOp::kDescribe, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
+  faults_->AddRule(MakeFaultRule(BackendOp::kExpose, FaultKind::kError, std::nullopt, ErrorCode::kBadState));
+  faults_->AddRule(MakeFaultRule(BackendOp::kRelease, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
   EXPECT_EQ(GetErrorCode(faults_->DescribeTarget(id).status()), ErrorCode::kBackendFailure);
   EXPECT_EQ(GetErrorCode(faults_->ExposeTarget(id)), ErrorCode::kBadState);
   EXPECT_EQ(GetErrorCode(faults_->ReleaseTarget(id)), ErrorCode::kBackendFailure);
@@ -168,7 +156,7 @@ TEST_F(FaultInjectingBackendTest, ErrorOnDescribeExposeAndReleaseIsNotForwarded)
 // ---- kHang ----
 
 TEST_F(FaultInjectingBackendTest, HangOnPrepareLastsUntilCancelled) {
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kHang));
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kHang));
   CancelSource cancel;
   absl::StatusOr<TargetId> result;
   absl::Duration took;
@@ -190,7 +178,7 @@ TEST_F(FaultInjectingBackendTest, HangOnPrepareLastsUntilCancelled) {
 
 TEST_F(FaultInjectingBackendTest, HangOnCommitRunsPastTheDeadline) {
   const TargetId id = Prepare(0);
-  faults_->AddRule(Rule(BackendOp::kCommit, FaultKind::kHang));
+  faults_->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kHang));
   const absl::Time deadline = absl::Now() + absl::Milliseconds(50);
   const absl::Status s = faults_->CommitTargets({id}, deadline);
   EXPECT_EQ(GetErrorCode(s), ErrorCode::kDeadlineExceeded) << s;
@@ -205,7 +193,7 @@ TEST_F(FaultInjectingBackendTest, HangOnOtherOpsSleepsThenForwards) {
   constexpr absl::Duration kHang = absl::Milliseconds(30);
   for (BackendOp op : {BackendOp::kIdentify, BackendOp::kDescribe, BackendOp::kExpose, BackendOp::kRelease}) {
     faults_->ClearRules();
-    faults_->AddRule(Rule(op, FaultKind::kHang, std::nullopt, ErrorCode::kBackendFailure, kHang));
+    faults_->AddRule(MakeFaultRule(op, FaultKind::kHang, std::nullopt, ErrorCode::kBackendFailure, kHang));
     const absl::Time start = absl::Now();
     absl::Status s;
     switch (op) {
@@ -229,7 +217,7 @@ TEST_F(FaultInjectingBackendTest, HangOnOtherOpsSleepsThenForwards) {
 
 TEST_F(FaultInjectingBackendTest, IgnoreCancelSleepsDeafThenForwardsTheRealToken) {
   constexpr absl::Duration kDeaf = absl::Milliseconds(40);
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kIgnoreCancel, std::nullopt, ErrorCode::kBackendFailure, kDeaf));
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kIgnoreCancel, std::nullopt, ErrorCode::kBackendFailure, kDeaf));
   CancelSource cancel;
   cancel.Cancel("aborted before the call");
   const absl::Time start = absl::Now();
@@ -242,7 +230,7 @@ TEST_F(FaultInjectingBackendTest, IgnoreCancelSleepsDeafThenForwardsTheRealToken
 }
 
 TEST_F(FaultInjectingBackendTest, IgnoreCancelWithoutCancellationStillPrepares) {
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kIgnoreCancel, std::nullopt, ErrorCode::kBackendFailure,
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kIgnoreCancel, std::nullopt, ErrorCode::kBackendFailure,
                         absl::Milliseconds(5)));
   absl::StatusOr<TargetId> id = faults_->PrepareTarget(luns_[0], CancelToken());
   ASSERT_TRUE(id.ok()) << id.status();
@@ -251,7 +239,7 @@ TEST_F(FaultInjectingBackendTest, IgnoreCancelWithoutCancellationStillPrepares) 
 
 TEST_F(FaultInjectingBackendTest, IgnoreCancelOnCommitDelaysThenCommits) {
   const TargetId id = Prepare(0);
-  faults_->AddRule(Rule(BackendOp::kCommit, FaultKind::kIgnoreCancel, std::nullopt, ErrorCode::kBackendFailure,
+  faults_->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kIgnoreCancel, std::nullopt, ErrorCode::kBackendFailure,
                         absl::Milliseconds(20)));
   const absl::Time start = absl::Now();
   EXPECT_TRUE(faults_->CommitTargets({id}, absl::InfiniteFuture()).ok());
@@ -262,7 +250,7 @@ TEST_F(FaultInjectingBackendTest, IgnoreCancelOnCommitDelaysThenCommits) {
 // ---- kLatency ----
 
 TEST_F(FaultInjectingBackendTest, LatencyOnPrepareIsCancellable) {
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure,
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure,
                         absl::Seconds(60)));
   CancelSource cancel;
   std::thread canceller([&] {
@@ -280,9 +268,9 @@ TEST_F(FaultInjectingBackendTest, LatencyOnPrepareIsCancellable) {
 
 TEST_F(FaultInjectingBackendTest, LatencyDelaysThenForwards) {
   constexpr absl::Duration kLatency = absl::Milliseconds(20);
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure, kLatency));
-  faults_->AddRule(Rule(BackendOp::kCommit, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure, kLatency));
-  faults_->AddRule(Rule(BackendOp::kDescribe, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure, kLatency));
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure, kLatency));
+  faults_->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure, kLatency));
+  faults_->AddRule(MakeFaultRule(BackendOp::kDescribe, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure, kLatency));
   absl::Time start = absl::Now();
   const TargetId id = Prepare(0);
   EXPECT_GE(absl::Now() - start, kLatency - absl::Milliseconds(1));
@@ -297,7 +285,7 @@ TEST_F(FaultInjectingBackendTest, LatencyDelaysThenForwards) {
 
 TEST_F(FaultInjectingBackendTest, LatencyOnCommitCanMissTheDeadline) {
   const TargetId id = Prepare(0);
-  faults_->AddRule(Rule(BackendOp::kCommit, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure,
+  faults_->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kLatency, std::nullopt, ErrorCode::kBackendFailure,
                         absl::Milliseconds(50)));
   // The mock checks the deadline when the call reaches it, after the latency.
   EXPECT_EQ(GetErrorCode(faults_->CommitTargets({id}, absl::Now() + absl::Milliseconds(1))),
@@ -308,7 +296,7 @@ TEST_F(FaultInjectingBackendTest, LatencyOnCommitCanMissTheDeadline) {
 // ---- Matching ----
 
 TEST_F(FaultInjectingBackendTest, LunSpecificPrepareRuleHitsOnlyThatLun) {
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kError, luns_[1], ErrorCode::kInsufficientStorage));
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, luns_[1], ErrorCode::kInsufficientStorage));
   EXPECT_TRUE(faults_->PrepareTarget(luns_[0], CancelToken()).ok());
   EXPECT_EQ(GetErrorCode(faults_->PrepareTarget(luns_[1], CancelToken()).status()), ErrorCode::kInsufficientStorage);
   EXPECT_TRUE(faults_->PrepareTarget(luns_[2], CancelToken()).ok());
@@ -321,13 +309,13 @@ TEST_F(FaultInjectingBackendTest, LunSpecificPrepareRuleHitsOnlyThatLun) {
 }
 
 TEST_F(FaultInjectingBackendTest, LunSpecificIdentifyRuleHitsOnlyThatLun) {
-  faults_->AddRule(Rule(BackendOp::kIdentify, FaultKind::kError, luns_[2], ErrorCode::kBackendFailure));
+  faults_->AddRule(MakeFaultRule(BackendOp::kIdentify, FaultKind::kError, luns_[2], ErrorCode::kBackendFailure));
   EXPECT_TRUE(faults_->IdentifyLun(luns_[0]).ok());
   EXPECT_EQ(GetErrorCode(faults_->IdentifyLun(luns_[2]).status()), ErrorCode::kBackendFailure);
 }
 
 TEST_F(FaultInjectingBackendTest, LunSpecificCommitRuleHitsAnyGroupHoldingThatLun) {
-  faults_->AddRule(Rule(BackendOp::kCommit, FaultKind::kError, luns_[1], ErrorCode::kBackendFailure));
+  faults_->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kError, luns_[1], ErrorCode::kBackendFailure));
   const TargetId a = Prepare(0);
   const TargetId c = Prepare(2);
   EXPECT_TRUE(faults_->CommitTargets({a, c}, absl::InfiniteFuture()).ok()) << "no target of LUN 1 in the group";
@@ -340,9 +328,9 @@ TEST_F(FaultInjectingBackendTest, LunSpecificCommitRuleHitsAnyGroupHoldingThatLu
 }
 
 TEST_F(FaultInjectingBackendTest, LunSpecificRulesFollowTargetsToDescribeExposeAndRelease) {
-  faults_->AddRule(Rule(BackendOp::kDescribe, FaultKind::kError, luns_[1], ErrorCode::kBackendFailure));
-  faults_->AddRule(Rule(BackendOp::kExpose, FaultKind::kError, luns_[1], ErrorCode::kBackendFailure));
-  faults_->AddRule(Rule(BackendOp::kRelease, FaultKind::kError, luns_[1], ErrorCode::kBackendFailure));
+  faults_->AddRule(MakeFaultRule(BackendOp::kDescribe, FaultKind::kError, luns_[1], ErrorCode::kBackendFailure));
+  faults_->AddRule(MakeFaultRule(BackendOp::kExpose, FaultKind::kError, luns_[1], ErrorCode::kBackendFailure));
+  faults_->AddRule(MakeFaultRule(BackendOp::kRelease, FaultKind::kError, luns_[1], ErrorCode::kBackendFailure));
   const TargetId other = Committed(0);
   const TargetId hit = Committed(1);
   EXPECT_TRUE(faults_->DescribeTarget(other).ok());
@@ -359,15 +347,15 @@ TEST_F(FaultInjectingBackendTest, LunSpecificRulesIgnoreTargetsNotPreparedThroug
   // Prepared on the mock directly: the decorator cannot know its source.
   absl::StatusOr<TargetId> direct = mock_->PrepareTarget(luns_[1], CancelToken());
   ASSERT_TRUE(direct.ok());
-  faults_->AddRule(Rule(BackendOp::kRelease, FaultKind::kError, luns_[1], ErrorCode::kBackendFailure));
+  faults_->AddRule(MakeFaultRule(BackendOp::kRelease, FaultKind::kError, luns_[1], ErrorCode::kBackendFailure));
   EXPECT_TRUE(faults_->ReleaseTarget(*direct).ok());
   // A rule for any LUN still applies to it.
-  faults_->AddRule(Rule(BackendOp::kRelease, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
+  faults_->AddRule(MakeFaultRule(BackendOp::kRelease, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
   EXPECT_EQ(GetErrorCode(faults_->ReleaseTarget(*direct)), ErrorCode::kBackendFailure);
 }
 
 TEST_F(FaultInjectingBackendTest, RulesForOtherOpsDoNotFire) {
-  faults_->AddRule(Rule(BackendOp::kRelease, FaultKind::kError));
+  faults_->AddRule(MakeFaultRule(BackendOp::kRelease, FaultKind::kError));
   EXPECT_TRUE(faults_->IdentifyLun(luns_[0]).ok());
   const TargetId id = Committed(0);
   EXPECT_TRUE(faults_->DescribeTarget(id).ok());
@@ -376,7 +364,7 @@ TEST_F(FaultInjectingBackendTest, RulesForOtherOpsDoNotFire) {
 }
 
 TEST_F(FaultInjectingBackendTest, TimesLimitsTheFirings) {
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure,
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure,
                         absl::Seconds(10), 2));
   EXPECT_FALSE(faults_->PrepareTarget(luns_[0], CancelToken()).ok());
   EXPECT_FALSE(faults_->PrepareTarget(luns_[1], CancelToken()).ok());
@@ -387,9 +375,9 @@ TEST_F(FaultInjectingBackendTest, TimesLimitsTheFirings) {
 }
 
 TEST_F(FaultInjectingBackendTest, TheFirstLiveRuleWinsThenTheNext) {
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kVeto,
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kVeto,
                         absl::Seconds(10), 1));
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kInsufficientStorage,
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kInsufficientStorage,
                         absl::Seconds(10), 1));
   EXPECT_EQ(GetErrorCode(faults_->PrepareTarget(luns_[0], CancelToken()).status()), ErrorCode::kVeto);
   EXPECT_EQ(GetErrorCode(faults_->PrepareTarget(luns_[0], CancelToken()).status()), ErrorCode::kInsufficientStorage);
@@ -398,10 +386,10 @@ TEST_F(FaultInjectingBackendTest, TheFirstLiveRuleWinsThenTheNext) {
 }
 
 TEST_F(FaultInjectingBackendTest, ExhaustedRulesAndClearedRulesDoNotFire) {
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure,
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure,
                         absl::Seconds(10), 0));
   EXPECT_TRUE(faults_->PrepareTarget(luns_[0], CancelToken()).ok()) << "times = 0 is spent";
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kError));
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError));
   EXPECT_FALSE(faults_->PrepareTarget(luns_[0], CancelToken()).ok());
   faults_->ClearRules();
   EXPECT_TRUE(faults_->PrepareTarget(luns_[0], CancelToken()).ok());
@@ -412,7 +400,7 @@ TEST_F(FaultInjectingBackendTest, TimesIsExactUnderConcurrency) {
   constexpr int kThreads = 8;
   constexpr int kCallsPerThread = 10;
   constexpr int kTimes = 13;
-  faults_->AddRule(Rule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure,
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure,
                         absl::Seconds(10), kTimes));
   std::atomic<int> failed{0};
   std::vector<std::thread> threads;

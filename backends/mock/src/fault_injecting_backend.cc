@@ -90,6 +90,18 @@ std::string FaultRule::ToString() const {
   return out;
 }
 
+FaultRule MakeFaultRule(BackendOp op, FaultKind kind, std::optional<LunIdentity> lun, ErrorCode code,
+                        absl::Duration duration, int times) {
+  FaultRule rule;
+  rule.op = op;
+  rule.kind = kind;
+  rule.lun = std::move(lun);
+  rule.code = code;
+  rule.duration = duration;
+  rule.times = times;
+  return rule;
+}
+
 absl::StatusOr<FaultRule> ParseFaultRule(absl::string_view text, absl::Span<const LunIdentity> luns) {
   auto bad = [text](absl::string_view why) {
     return InvalidArgumentError(

@@ -57,6 +57,11 @@ struct FaultRule {
   std::string ToString() const;
 };
 
+// Builds a rule in one expression (for tests and tools that script faults).
+FaultRule MakeFaultRule(BackendOp op, FaultKind kind, std::optional<LunIdentity> lun = std::nullopt,
+                        ErrorCode code = ErrorCode::kBackendFailure,
+                        absl::Duration duration = absl::Seconds(10), int times = -1);
+
 // Parses the text form above; `luns` resolves LUN indexes.
 absl::StatusOr<FaultRule> ParseFaultRule(absl::string_view text, absl::Span<const LunIdentity> luns);
 

@@ -1,0 +1,360 @@
+// The VSS hardware provider COM object (see hwsnap/windows/provider_com.h).
+//
+// This file exists to keep the COM boundary thin and uniform: each method
+// unpacks its arguments into core types (vds_lun_conversion, guid_conversion),
+// calls hwsnap::SnapshotProvider, and turns the Status into a legal HRESULT
+// through MapStatusToResult — all inside Run(), the one place that catches
+// exceptions and logs failures. No snapshot logic lives here.
+#include "hwsnap/windows/provider_com.h"
+
+#include <objbase.h>
+#include <vsprov.h>
+#include <vss.h>
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "hwsnap/logging.h"
+#include "hwsnap/status.h"
+#include "hwsnap/windows/guid_conversion.h"
+#include "hwsnap/windows/vds_lun_conversion.h"
+#include "hwsnap/windows/vss_results.h"
+
+namespace hwsnap {
+namespace windows {
+namespace {
+
+std::atomic<long> g_live_objects{0};
+
+// More LUNs than any VSS call can carry (64 volumes per set, a few LUNs each):
+// a larger count is a corrupted argument, not a request.
+constexpr LONG kMaxLunsPerCall = 4096;
+
+std::shared_ptr<spdlog::logger> Log() {
+  static const std::shared_ptr<spdlog::logger> log = GetLogger("windows.com");
+  return log;
+}
+
+HRESULT AsHresult(std::uint32_t result) { return static_cast<HRESULT>(result); }
+
+// UTF-16 -> UTF-8 for device names in logs and core calls; null -> "".
+std::string Narrow(const wchar_t* text) {
+  if (text == nullptr) return std::string();
+  const int needed = WideCharToMultiByte(CP_UTF8, 0, text, -1, nullptr, 0, nullptr, nullptr);
+  if (needed <= 1) return std::string();
+  std::string out(static_cast<std::size_t>(needed), '\0');
+  WideCharToMultiByte(CP_UTF8, 0, text, -1, out.data(), needed, nullptr, nullptr);
+  out.resize(static_cast<std::size_t>(needed - 1));
+  return out;
+}
+
+// Checks a LUN count and converts `count` entries of `luns`.
+absl::StatusOr<std::vector<LunIdentity>> ReadLuns(absl::string_view what, LONG count,
+                                                  const VDS_LUN_INFORMATION* luns) {
+  if (count <= 0 || count > kMaxLunsPerCall) {
+    return InvalidArgumentError(absl::StrCat(what, ": LUN count ", count, " outside 1..", kMaxLunsPerCall));
+  }
+  if (luns == nullptr) return InvalidArgumentError(absl::StrCat(what, ": null LUN array for ", count, " LUNs"));
+  std::vector<LunIdentity> out;
+  out.reserve(static_cast<std::size_t>(count));
+  for (LONG i = 0; i < count; ++i) {
+    absl::StatusOr<LunIdentity> lun = LunIdentityFromVds(&luns[i]);
+    if (!lun.ok()) return Annotate(lun.status(), absl::StrCat(what, ": LUN ", i));
+    out.push_back(*std::move(lun));
+  }
+  return out;
+}
+
+absl::Status CheckDeviceNames(absl::string_view what, const VSS_PWSZ* names) {
+  if (names == nullptr) return InvalidArgumentError(absl::StrCat(what, ": null device-name array"));
+  return absl::OkStatus();
+}
+
+SnapshotSetId SetId(const VSS_ID& id) { return GuidFromWindows<SnapshotSetTag>(id); }
+
+// COM interfaces have no virtual destructor by design: objects are deleted
+// only by their own Release(), through the concrete type.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+class VssProvider final : public IVssHardwareSnapshotProviderEx,
+                          public IVssProviderCreateSnapshotSet,
+                          public IVssProviderNotifications {
+ public:
+  explicit VssProvider(std::shared_ptr<SnapshotProvider> provider) : provider_(std::move(provider)) {
+    g_live_objects.fetch_add(1);
+  }
+  virtual ~VssProvider() { g_live_objects.fetch_sub(1); }
+  VssProvider(const VssProvider&) = delete;
+  VssProvider& operator=(const VssProvider&) = delete;
+
+  // --- IUnknown (reached through any of the three bases) --------------------
+  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID iid, void** object) override {
+    if (object == nullptr) return E_POINTER;
+    *object = nullptr;
+    if (IsEqualIID(iid, IID_IUnknown) || IsEqualIID(iid, IID_IVssHardwareSnapshotProvider) ||
+        IsEqualIID(iid, IID_IVssHardwareSnapshotProviderEx)) {
+      *object = static_cast<IVssHardwareSnapshotProviderEx*>(this);
+    } else if (IsEqualIID(iid, IID_IVssProviderCreateSnapshotSet)) {
+      *object = static_cast<IVssProviderCreateSnapshotSet*>(this);
+    } else if (IsEqualIID(iid, IID_IVssProviderNotifications)) {
+      *object = static_cast<IVssProviderNotifications*>(this);
+    } else {
+      return E_NOINTERFACE;
+    }
+    AddRef();
+    return S_OK;
+  }
+  ULONG STDMETHODCALLTYPE AddRef() override { return refs_.fetch_add(1) + 1; }
+  ULONG STDMETHODCALLTYPE Release() override {
+    const ULONG left = refs_.fetch_sub(1) - 1;
+    if (left == 0) delete this;
+    return left;
+  }
+
+  // --- IVssHardwareSnapshotProvider ----------------------------------------
+  HRESULT STDMETHODCALLTYPE AreLunsSupported(LONG lLunCount, LONG lContext, VSS_PWSZ* rgwszDevices,
+                                             VDS_LUN_INFORMATION* pLunInformation,
+                                             WINBOOL* pbIsSupported) override {
+    return Run(VssMethod::kAreLunsSupported, [&]() -> absl::Status {
+      if (pbIsSupported == nullptr) return InvalidArgumentError("null pbIsSupported");
+      *pbIsSupported = FALSE;
+      if (auto s = CheckDeviceNames("AreLunsSupported", rgwszDevices); !s.ok()) return s;
+      absl::StatusOr<std::vector<LunIdentity>> luns = ReadLuns("AreLunsSupported", lLunCount, pLunInformation);
+      if (!luns.ok()) return luns.status();
+      absl::StatusOr<bool> supported = provider_->AreLunsSupported(*luns, static_cast<std::int32_t>(lContext));
+      if (!supported.ok()) return supported.status();
+      *pbIsSupported = *supported ? TRUE : FALSE;
+      return absl::OkStatus();
+    });
+  }
+
+  HRESULT STDMETHODCALLTYPE FillInLunInfo(VSS_PWSZ wszDeviceName, VDS_LUN_INFORMATION* pLunInfo,
+                                          WINBOOL* pbIsSupported) override {
+    return Run(VssMethod::kFillInLunInfo, [&]() -> absl::Status {
+      if (pbIsSupported == nullptr) return InvalidArgumentError("FillInLunInfo: null pbIsSupported");
+      *pbIsSupported = FALSE;
+      if (pLunInfo == nullptr) return InvalidArgumentError("FillInLunInfo: null pLunInfo");
+      absl::StatusOr<LunIdentity> lun = LunIdentityFromVds(pLunInfo);
+      if (!lun.ok()) return lun.status();
+      absl::StatusOr<bool> supported = provider_->FillInLunInfo(Narrow(wszDeviceName), *lun);
+      if (!supported.ok()) return supported.status();
+      if (!*supported) return absl::OkStatus();
+      // Replace the description with the completed one; VSS's strings and
+      // buffers are CoTaskMem blocks (it frees ours the same way). The
+      // documentation forbids touching m_rgInterconnects: VSS's array stays,
+      // and so do the disk signature and the descriptor version.
+      lun->interconnects.clear();
+      VDS_LUN_INFORMATION completed{};
+      if (auto s = LunIdentityToVds(*lun, &completed, pLunInfo->m_deviceIdDescriptor.m_version); !s.ok()) return s;
+      completed.m_diskSignature = pLunInfo->m_diskSignature;
+      completed.m_cInterconnects = pLunInfo->m_cInterconnects;
+      completed.m_rgInterconnects = pLunInfo->m_rgInterconnects;
+      pLunInfo->m_cInterconnects = 0;
+      pLunInfo->m_rgInterconnects = nullptr;
+      FreeVdsLunInformation(pLunInfo);
+      *pLunInfo = completed;
+      *pbIsSupported = TRUE;
+      return absl::OkStatus();
+    });
+  }
+
+  HRESULT STDMETHODCALLTYPE BeginPrepareSnapshot(VSS_ID SnapshotSetId, VSS_ID SnapshotId, LONG lContext,
+                                                 LONG lLunCount, VSS_PWSZ* rgDeviceNames,
+                                                 VDS_LUN_INFORMATION* rgLunInformation) override {
+    return Run(VssMethod::kBeginPrepareSnapshot, [&]() -> absl::Status {
+      if (auto s = CheckDeviceNames("BeginPrepareSnapshot", rgDeviceNames); !s.ok()) return s;
+      absl::StatusOr<std::vector<LunIdentity>> luns =
+          ReadLuns("BeginPrepareSnapshot", lLunCount, rgLunInformation);
+      if (!luns.ok()) return luns.status();
+      return provider_->BeginPrepareSnapshot(SetId(SnapshotSetId), GuidFromWindows<SnapshotTag>(SnapshotId),
+                                             static_cast<std::int32_t>(lContext), *luns);
+    });
+  }
+
+  HRESULT STDMETHODCALLTYPE GetTargetLuns(LONG lLunCount, VSS_PWSZ* rgDeviceNames,
+                                          VDS_LUN_INFORMATION* rgSourceLuns,
+                                          VDS_LUN_INFORMATION* rgDestinationLuns) override {
+    return Run(VssMethod::kGetTargetLuns, [&]() -> absl::Status {
+      if (auto s = CheckDeviceNames("GetTargetLuns", rgDeviceNames); !s.ok()) return s;
+      absl::StatusOr<std::vector<LunIdentity>> sources = ReadLuns("GetTargetLuns", lLunCount, rgSourceLuns);
+      if (!sources.ok()) return sources.status();
+      if (rgDestinationLuns == nullptr) return InvalidArgumentError("GetTargetLuns: null destination array");
+      absl::StatusOr<std::vector<LunIdentity>> targets = provider_->GetTargetLuns(*sources);
+      if (!targets.ok()) return targets.status();
+      if (targets->size() != sources->size()) {
+        return BackendFailureError(absl::StrCat("GetTargetLuns: core returned ", targets->size(),
+                                                " targets for ", sources->size(), " sources"));
+      }
+      // Fill all or nothing: build every destination before handing any over.
+      std::vector<VDS_LUN_INFORMATION> filled(targets->size());
+      for (std::size_t i = 0; i < filled.size(); ++i) {
+        absl::Status s = LunIdentityToVds((*targets)[i], &filled[i],
+                                          rgSourceLuns[i].m_deviceIdDescriptor.m_version);
+        if (!s.ok()) {
+          for (std::size_t j = 0; j < i; ++j) FreeVdsLunInformation(&filled[j]);
+          return Annotate(s, absl::StrCat("GetTargetLuns: target ", i));
+        }
+      }
+      for (std::size_t i = 0; i < filled.size(); ++i) rgDestinationLuns[i] = filled[i];
+      return absl::OkStatus();
+    });
+  }
+
+  HRESULT STDMETHODCALLTYPE LocateLuns(LONG lLunCount, VDS_LUN_INFORMATION* rgSourceLuns) override {
+    return Run(VssMethod::kLocateLuns, [&]() -> absl::Status {
+      absl::StatusOr<std::vector<LunIdentity>> luns = ReadLuns("LocateLuns", lLunCount, rgSourceLuns);
+      if (!luns.ok()) return luns.status();
+      return provider_->LocateLuns(*luns);
+    });
+  }
+
+  HRESULT STDMETHODCALLTYPE OnLunEmpty(VSS_PWSZ wszDeviceName, VDS_LUN_INFORMATION* pInformation) override {
+    return Run(VssMethod::kOnLunEmpty, [&]() -> absl::Status {
+      if (pInformation == nullptr) return InvalidArgumentError("OnLunEmpty: null pInformation");
+      absl::StatusOr<LunIdentity> lun = LunIdentityFromVds(pInformation);
+      if (!lun.ok()) return lun.status();
+      return provider_->OnLunEmpty(Narrow(wszDeviceName), *lun);
+    });
+  }
+
+  // --- IVssHardwareSnapshotProviderEx --------------------------------------
+  HRESULT STDMETHODCALLTYPE GetProviderCapabilities(ULONGLONG* pllOriginalCapabilityMask) override {
+    // Reserved by Microsoft: the table's only result is E_NOTIMPL.
+    return Run(VssMethod::kGetProviderCapabilities, [&]() -> absl::Status {
+      if (pllOriginalCapabilityMask != nullptr) *pllOriginalCapabilityMask = 0;
+      return absl::OkStatus();
+    });
+  }
+
+  HRESULT STDMETHODCALLTYPE OnLunStateChange(VDS_LUN_INFORMATION* pSnapshotLuns, VDS_LUN_INFORMATION* pOriginalLuns,
+                                             DWORD dwCount, DWORD dwFlags) override {
+    return Run(VssMethod::kOnLunStateChange, [&]() -> absl::Status {
+      if (dwCount == 0) return absl::OkStatus();
+      if (dwCount > static_cast<DWORD>(kMaxLunsPerCall)) {
+        return InvalidArgumentError(absl::StrCat("OnLunStateChange: LUN count ", dwCount, " above ", kMaxLunsPerCall));
+      }
+      const auto count = static_cast<LONG>(dwCount);
+      absl::StatusOr<std::vector<LunIdentity>> snapshots = ReadLuns("OnLunStateChange", count, pSnapshotLuns);
+      if (!snapshots.ok()) return snapshots.status();
+      absl::StatusOr<std::vector<LunIdentity>> originals = ReadLuns("OnLunStateChange", count, pOriginalLuns);
+      if (!originals.ok()) return originals.status();
+      // The core has no LUN-state hook yet: nothing on the array changes.
+      Log()->info("OnLunStateChange: {} LUNs, flags 0x{:x}: no action (not supported by the core yet)", dwCount,
+                  dwFlags);
+      return absl::OkStatus();
+    });
+  }
+
+  HRESULT STDMETHODCALLTYPE ResyncLuns(VDS_LUN_INFORMATION* pSourceLuns, VDS_LUN_INFORMATION* pTargetLuns,
+                                       DWORD dwCount, IVssAsync** ppAsync) override {
+    return Run(VssMethod::kResyncLuns, [&]() -> absl::Status {
+      if (ppAsync != nullptr) *ppAsync = nullptr;
+      return NotSupportedError("ResyncLuns: LUN resynchronisation is not implemented");
+    });
+  }
+
+  HRESULT STDMETHODCALLTYPE OnReuseLuns(VDS_LUN_INFORMATION* pSnapshotLuns, VDS_LUN_INFORMATION* pOriginalLuns,
+                                        DWORD dwCount) override {
+    return Run(VssMethod::kOnReuseLuns, [&]() -> absl::Status {
+      return NotSupportedError("OnReuseLuns is reserved");
+    });
+  }
+
+  // --- IVssProviderCreateSnapshotSet ---------------------------------------
+  HRESULT STDMETHODCALLTYPE EndPrepareSnapshots(VSS_ID SnapshotSetId) override {
+    return Run(VssMethod::kEndPrepareSnapshots,
+               [&] { return provider_->EndPrepareSnapshots(SetId(SnapshotSetId)); });
+  }
+  HRESULT STDMETHODCALLTYPE PreCommitSnapshots(VSS_ID SnapshotSetId) override {
+    return Run(VssMethod::kPreCommitSnapshots, [&] { return provider_->PreCommitSnapshots(SetId(SnapshotSetId)); });
+  }
+  HRESULT STDMETHODCALLTYPE CommitSnapshots(VSS_ID SnapshotSetId) override {
+    return Run(VssMethod::kCommitSnapshots, [&] { return provider_->CommitSnapshots(SetId(SnapshotSetId)); });
+  }
+  HRESULT STDMETHODCALLTYPE PostCommitSnapshots(VSS_ID SnapshotSetId, LONG lSnapshotsCount) override {
+    return Run(VssMethod::kPostCommitSnapshots, [&] {
+      return provider_->PostCommitSnapshots(SetId(SnapshotSetId), static_cast<std::int32_t>(lSnapshotsCount));
+    });
+  }
+  HRESULT STDMETHODCALLTYPE PreFinalCommitSnapshots(VSS_ID SnapshotSetId) override {
+    return Run(VssMethod::kPreFinalCommitSnapshots,
+               [&] { return provider_->PreFinalCommitSnapshots(SetId(SnapshotSetId)); });
+  }
+  HRESULT STDMETHODCALLTYPE PostFinalCommitSnapshots(VSS_ID SnapshotSetId) override {
+    return Run(VssMethod::kPostFinalCommitSnapshots,
+               [&] { return provider_->PostFinalCommitSnapshots(SetId(SnapshotSetId)); });
+  }
+  HRESULT STDMETHODCALLTYPE AbortSnapshots(VSS_ID SnapshotSetId) override {
+    return Run(VssMethod::kAbortSnapshots, [&] { return provider_->AbortSnapshots(SetId(SnapshotSetId)); });
+  }
+
+  // --- IVssProviderNotifications -------------------------------------------
+  HRESULT STDMETHODCALLTYPE OnLoad(IUnknown* pCallback) override {
+    // Load must stay cheap; the callback is reserved.
+    return Run(VssMethod::kOnLoad, [] { return absl::OkStatus(); });
+  }
+  HRESULT STDMETHODCALLTYPE OnUnload(WINBOOL bForceUnload) override {
+    return Run(bForceUnload ? VssMethod::kOnUnloadForced : VssMethod::kOnUnload, [] {
+      FlushLogs();
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  // The one exit of every method: runs `body`, maps its Status (or an
+  // exception) to a result the method may return, and logs failures.
+  template <typename Body>
+  HRESULT Run(VssMethod method, Body&& body) noexcept {
+    absl::Status status;
+    try {
+      status = body();
+    } catch (const std::bad_alloc&) {
+      status = OutOfMemoryError("allocation failed");
+    } catch (const std::exception& e) {
+      status = BackendFailureError(absl::StrCat("unexpected exception: ", e.what()));
+    } catch (...) {
+      status = BackendFailureError("unexpected exception");
+    }
+    const std::uint32_t result = MapStatusToResult(method, status);
+    if (!status.ok()) {
+      try {
+        Log()->warn("{}: {} -> {}{}", VssMethodName(method), status.ToString(), VssResultName(result),
+                    NeedsEventLogEntry(result) ? " (event-log entry owed)" : "");
+      } catch (...) {
+        // Logging must never change the result.
+      }
+    }
+    return AsHresult(result);
+  }
+
+  std::atomic<ULONG> refs_{1};
+  const std::shared_ptr<SnapshotProvider> provider_;
+};
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+HRESULT CreateVssProviderObject(std::shared_ptr<SnapshotProvider> provider, REFIID iid, void** object) noexcept {
+  if (object == nullptr) return E_POINTER;
+  *object = nullptr;
+  if (provider == nullptr) return AsHresult(kE_INVALIDARG);
+  VssProvider* created = new (std::nothrow) VssProvider(std::move(provider));
+  if (created == nullptr) return AsHresult(kE_OUTOFMEMORY);
+  const HRESULT hr = created->QueryInterface(iid, object);
+  created->Release();  // the creation reference; QueryInterface took its own
+  return hr;
+}
+
+long LiveVssProviderObjects() noexcept { return g_live_objects.load(); }
+
+}  // namespace windows
+}  // namespace hwsnap

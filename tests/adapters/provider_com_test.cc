@@ -1,0 +1,304 @@
+// Tests of the VSS provider COM object (Windows only; runs under Wine).
+//
+// This file exists to drive the provider the way VSS does — only through its
+// COM interfaces, with VDS_LUN_INFORMATION arrays and GUIDs — over a
+// MockBackend the test controls, and to check that every result is one the
+// method's documentation page allows (IsLegalResult): a full snapshot
+// sequence, abort, bad arguments and unknown sets.
+#include "hwsnap/windows/provider_com.h"
+
+#include <objbase.h>
+#include <vsprov.h>
+#include <vss.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "hwsnap/ids.h"
+#include "hwsnap/lun_identity.h"
+#include "hwsnap/mock/mock_backend.h"
+#include "hwsnap/provider.h"
+#include "hwsnap/windows/guid_conversion.h"
+#include "hwsnap/windows/vds_lun_conversion.h"
+#include "hwsnap/windows/vss_results.h"
+
+namespace hwsnap {
+namespace windows {
+namespace {
+
+// Owns an array of VDS_LUN_INFORMATION filled by LunIdentityToVds.
+class VdsLuns {
+ public:
+  explicit VdsLuns(const std::vector<LunIdentity>& luns) : infos_(luns.size()) {
+    for (std::size_t i = 0; i < luns.size(); ++i) {
+      EXPECT_TRUE(LunIdentityToVds(luns[i], &infos_[i]).ok());
+    }
+  }
+  explicit VdsLuns(std::size_t empty_count) : infos_(empty_count) {}
+  ~VdsLuns() {
+    for (auto& info : infos_) FreeVdsLunInformation(&info);
+  }
+  VdsLuns(const VdsLuns&) = delete;
+  VdsLuns& operator=(const VdsLuns&) = delete;
+
+  VDS_LUN_INFORMATION* data() { return infos_.data(); }
+  LONG count() const { return static_cast<LONG>(infos_.size()); }
+  VDS_LUN_INFORMATION& operator[](std::size_t i) { return infos_[i]; }
+
+ private:
+  std::vector<VDS_LUN_INFORMATION> infos_;
+};
+
+class ProviderComTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mock_ = std::make_shared<MockBackend>();
+    provider_ = std::make_shared<SnapshotProvider>(mock_);
+    ASSERT_EQ(CreateVssProviderObject(provider_, IID_IVssHardwareSnapshotProviderEx,
+                                      reinterpret_cast<void**>(&hw_)),
+              S_OK);
+    ASSERT_EQ(hw_->QueryInterface(IID_IVssProviderCreateSnapshotSet, reinterpret_cast<void**>(&create_)), S_OK);
+    ASSERT_EQ(hw_->QueryInterface(IID_IVssProviderNotifications, reinterpret_cast<void**>(&notify_)), S_OK);
+  }
+  void TearDown() override {
+    if (notify_ != nullptr) notify_->Release();
+    if (create_ != nullptr) create_->Release();
+    if (hw_ != nullptr) hw_->Release();
+    EXPECT_EQ(LiveVssProviderObjects(), 0);
+  }
+
+  // Checks `hr` is legal for `method` and returns it.
+  static HRESULT Legal(VssMethod method, HRESULT hr) {
+    EXPECT_TRUE(IsLegalResult(method, static_cast<std::uint32_t>(hr)))
+        << VssMethodName(method) << " returned " << VssResultName(static_cast<std::uint32_t>(hr));
+    return hr;
+  }
+
+  std::shared_ptr<MockBackend> mock_;
+  std::shared_ptr<SnapshotProvider> provider_;
+  IVssHardwareSnapshotProviderEx* hw_ = nullptr;
+  IVssProviderCreateSnapshotSet* create_ = nullptr;
+  IVssProviderNotifications* notify_ = nullptr;
+  wchar_t device0_[32] = L"\\\\?\\PhysicalDrive1";
+  wchar_t device1_[32] = L"\\\\?\\PhysicalDrive2";
+  VSS_PWSZ devices_[2] = {device0_, device1_};
+};
+
+TEST_F(ProviderComTest, FullSnapshotSequenceThroughComInterfaces) {
+  std::vector<LunIdentity> sources = {mock_->AddSourceLun(), mock_->AddSourceLun()};
+  VdsLuns luns(sources);
+  const GUID set = GuidToWindows(SnapshotSetId::Random());
+  const GUID snapshot = GuidToWindows(SnapshotId::Random());
+
+  EXPECT_EQ(Legal(VssMethod::kOnLoad, notify_->OnLoad(nullptr)), S_OK);
+  WINBOOL supported = FALSE;
+  EXPECT_EQ(Legal(VssMethod::kAreLunsSupported,
+                  hw_->AreLunsSupported(luns.count(), VSS_CTX_BACKUP, devices_, luns.data(), &supported)),
+            S_OK);
+  EXPECT_EQ(supported, TRUE);
+  EXPECT_EQ(Legal(VssMethod::kBeginPrepareSnapshot,
+                  hw_->BeginPrepareSnapshot(set, snapshot, VSS_CTX_BACKUP, luns.count(), devices_, luns.data())),
+            S_OK);
+  EXPECT_EQ(Legal(VssMethod::kEndPrepareSnapshots, create_->EndPrepareSnapshots(set)), S_OK);
+  EXPECT_EQ(Legal(VssMethod::kPreCommitSnapshots, create_->PreCommitSnapshots(set)), S_OK);
+  EXPECT_EQ(Legal(VssMethod::kCommitSnapshots, create_->CommitSnapshots(set)), S_OK);
+  EXPECT_EQ(Legal(VssMethod::kPostCommitSnapshots, create_->PostCommitSnapshots(set, 1)), S_OK);
+  EXPECT_EQ(Legal(VssMethod::kPreFinalCommitSnapshots, create_->PreFinalCommitSnapshots(set)), S_OK);
+  EXPECT_EQ(Legal(VssMethod::kPostFinalCommitSnapshots, create_->PostFinalCommitSnapshots(set)), S_OK);
+  EXPECT_EQ(mock_->LiveTargetCount(), 2);
+
+  // GetTargetLuns fills the empty destinations with the targets' identities.
+  VdsLuns targets(sources.size());
+  EXPECT_EQ(Legal(VssMethod::kGetTargetLuns, hw_->GetTargetLuns(luns.count(), devices_, luns.data(), targets.data())),
+            S_OK);
+  std::vector<LunIdentity> target_ids;
+  for (LONG i = 0; i < targets.count(); ++i) {
+    absl::StatusOr<LunIdentity> target = LunIdentityFromVds(&targets[static_cast<std::size_t>(i)]);
+    ASSERT_TRUE(target.ok()) << target.status();
+    EXPECT_TRUE(target->HasUniqueDesignator());
+    EXPECT_FALSE(target->SameLunAs(sources[static_cast<std::size_t>(i)]));
+    target_ids.push_back(*target);
+  }
+
+  // Import: locate, then FillInLunInfo for each new disk reports it as ours.
+  EXPECT_EQ(Legal(VssMethod::kLocateLuns, hw_->LocateLuns(targets.count(), targets.data())), S_OK);
+  for (std::size_t i = 0; i < target_ids.size(); ++i) {
+    LunIdentity seen = target_ids[i];
+    Interconnect path;
+    path.address_type = InterconnectAddressType::kScsi;
+    path.address = {0, 2, 0, static_cast<std::uint8_t>(i)};
+    seen.interconnects = {path};  // what the host sees; the provider must not touch it
+    VdsLuns found(std::vector<LunIdentity>{seen});
+    found[0].m_diskSignature = IID_IUnknown;
+    VDS_INTERCONNECT* const interconnects = found[0].m_rgInterconnects;
+    WINBOOL ours = FALSE;
+    EXPECT_EQ(Legal(VssMethod::kFillInLunInfo, hw_->FillInLunInfo(device0_, found.data(), &ours)), S_OK);
+    EXPECT_EQ(ours, TRUE);
+    EXPECT_EQ(found[0].m_rgInterconnects, interconnects);
+    EXPECT_EQ(found[0].m_cInterconnects, 1u);
+    EXPECT_EQ(found[0].m_rgInterconnects[0].m_cbAddress, 4u);
+    EXPECT_TRUE(IsEqualGUID(found[0].m_diskSignature, IID_IUnknown));
+    absl::StatusOr<LunIdentity> filled = LunIdentityFromVds(found.data());
+    ASSERT_TRUE(filled.ok()) << filled.status();
+    EXPECT_TRUE(filled->SameLunAs(target_ids[i]));
+  }
+
+  // The requester is done with the snapshots: every target is reclaimed.
+  for (std::size_t i = 0; i < target_ids.size(); ++i) {
+    EXPECT_EQ(Legal(VssMethod::kOnLunEmpty, hw_->OnLunEmpty(device0_, &targets[i])), S_OK);
+  }
+  EXPECT_EQ(mock_->LiveTargetCount(), 0);
+  EXPECT_EQ(Legal(VssMethod::kOnUnloadForced, notify_->OnUnload(TRUE)), S_OK);
+}
+
+TEST_F(ProviderComTest, AbortAfterEndPrepareReleasesEverything) {
+  VdsLuns luns(std::vector<LunIdentity>{mock_->AddSourceLun()});
+  const GUID set = GuidToWindows(SnapshotSetId::Random());
+  EXPECT_EQ(Legal(VssMethod::kBeginPrepareSnapshot,
+                  hw_->BeginPrepareSnapshot(set, GuidToWindows(SnapshotId::Random()), VSS_CTX_BACKUP, 1, devices_,
+                                            luns.data())),
+            S_OK);
+  EXPECT_EQ(Legal(VssMethod::kEndPrepareSnapshots, create_->EndPrepareSnapshots(set)), S_OK);
+  EXPECT_EQ(Legal(VssMethod::kAbortSnapshots, create_->AbortSnapshots(set)), S_OK);
+  EXPECT_EQ(mock_->LiveTargetCount(), 0);
+}
+
+TEST_F(ProviderComTest, UnknownLunsAreNotSupported) {
+  LunIdentity stranger = mock_->AddSourceLun();
+  for (auto& d : stranger.designators) d.bytes.back() ^= 0x5a;  // not a LUN the array has
+  stranger.serial_number += "x";
+  VdsLuns luns(std::vector<LunIdentity>{stranger});
+  WINBOOL supported = TRUE;
+  const HRESULT hr = hw_->AreLunsSupported(1, VSS_CTX_BACKUP, devices_, luns.data(), &supported);
+  Legal(VssMethod::kAreLunsSupported, hr);
+  EXPECT_EQ(hr, S_OK);
+  EXPECT_EQ(supported, FALSE);
+}
+
+TEST_F(ProviderComTest, UnknownLunsAreLeftAloneByFillInLunInfoAndGetTargetLuns) {
+  LunIdentity stranger = mock_->AddSourceLun();
+  for (auto& d : stranger.designators) d.bytes.back() ^= 0x5a;
+  stranger.serial_number += "x";
+  VdsLuns luns(std::vector<LunIdentity>{stranger});
+  const VDS_LUN_INFORMATION before = luns[0];
+  WINBOOL ours = TRUE;
+  EXPECT_EQ(Legal(VssMethod::kFillInLunInfo, hw_->FillInLunInfo(device0_, luns.data(), &ours)), S_OK);
+  EXPECT_EQ(ours, FALSE);
+  EXPECT_EQ(std::memcmp(&before, &luns[0], sizeof(before)), 0);  // VSS's struct untouched
+
+  // No completed set holds this source: a legal failure, destinations untouched.
+  VdsLuns targets(1);
+  const HRESULT hr = hw_->GetTargetLuns(1, devices_, luns.data(), targets.data());
+  EXPECT_NE(Legal(VssMethod::kGetTargetLuns, hr), S_OK);
+  EXPECT_EQ(targets[0].m_szVendorId, nullptr);
+  EXPECT_EQ(targets[0].m_deviceIdDescriptor.m_rgIdentifiers, nullptr);
+  EXPECT_EQ(Legal(VssMethod::kLocateLuns, hw_->LocateLuns(1, luns.data())) == S_OK, false);
+  EXPECT_NE(Legal(VssMethod::kOnLunEmpty, hw_->OnLunEmpty(device0_, luns.data())), S_OK);
+}
+
+TEST_F(ProviderComTest, ANewSetAbortsTheUnfinishedOne) {
+  VdsLuns luns(std::vector<LunIdentity>{mock_->AddSourceLun()});
+  const GUID first = GuidToWindows(SnapshotSetId::Random());
+  const GUID second = GuidToWindows(SnapshotSetId::Random());
+  EXPECT_EQ(Legal(VssMethod::kBeginPrepareSnapshot,
+                  hw_->BeginPrepareSnapshot(first, GuidToWindows(SnapshotId::Random()), VSS_CTX_BACKUP, 1, devices_,
+                                            luns.data())),
+            S_OK);
+  EXPECT_EQ(Legal(VssMethod::kBeginPrepareSnapshot,
+                  hw_->BeginPrepareSnapshot(second, GuidToWindows(SnapshotId::Random()), VSS_CTX_BACKUP, 1, devices_,
+                                            luns.data())),
+            S_OK);
+  EXPECT_NE(Legal(VssMethod::kEndPrepareSnapshots, create_->EndPrepareSnapshots(first)), S_OK);
+  EXPECT_EQ(Legal(VssMethod::kEndPrepareSnapshots, create_->EndPrepareSnapshots(second)), S_OK);
+  EXPECT_EQ(Legal(VssMethod::kAbortSnapshots, create_->AbortSnapshots(second)), S_OK);
+  EXPECT_EQ(mock_->LiveTargetCount(), 0);
+}
+
+TEST_F(ProviderComTest, UnknownSetsGiveLegalFailures) {
+  const GUID set = GuidToWindows(SnapshotSetId::Random());
+  EXPECT_NE(Legal(VssMethod::kEndPrepareSnapshots, create_->EndPrepareSnapshots(set)), S_OK);
+  EXPECT_NE(Legal(VssMethod::kPreCommitSnapshots, create_->PreCommitSnapshots(set)), S_OK);
+  EXPECT_NE(Legal(VssMethod::kCommitSnapshots, create_->CommitSnapshots(set)), S_OK);
+  EXPECT_NE(Legal(VssMethod::kPostCommitSnapshots, create_->PostCommitSnapshots(set, 1)), S_OK);
+  Legal(VssMethod::kPreFinalCommitSnapshots, create_->PreFinalCommitSnapshots(set));
+  Legal(VssMethod::kPostFinalCommitSnapshots, create_->PostFinalCommitSnapshots(set));
+  Legal(VssMethod::kAbortSnapshots, create_->AbortSnapshots(set));
+}
+
+TEST_F(ProviderComTest, BadArgumentsAreInvalidArg) {
+  VdsLuns luns(std::vector<LunIdentity>{mock_->AddSourceLun()});
+  const GUID set = GuidToWindows(SnapshotSetId::Random());
+  const GUID snap = GuidToWindows(SnapshotId::Random());
+  WINBOOL supported = TRUE;
+  const HRESULT invalid = static_cast<HRESULT>(kE_INVALIDARG);
+  // AreLunsSupported: null out-pointer, zero / negative counts, null arrays.
+  EXPECT_EQ(Legal(VssMethod::kAreLunsSupported, hw_->AreLunsSupported(1, 0, devices_, luns.data(), nullptr)),
+            invalid);
+  for (LONG count : {0L, -1L, 100000L}) {
+    EXPECT_EQ(Legal(VssMethod::kAreLunsSupported, hw_->AreLunsSupported(count, 0, devices_, luns.data(), &supported)),
+              invalid);
+    EXPECT_EQ(supported, FALSE);
+    EXPECT_EQ(Legal(VssMethod::kBeginPrepareSnapshot,
+                    hw_->BeginPrepareSnapshot(set, snap, 0, count, devices_, luns.data())),
+              invalid);
+    EXPECT_EQ(Legal(VssMethod::kLocateLuns, hw_->LocateLuns(count, luns.data())), invalid);
+  }
+  EXPECT_EQ(Legal(VssMethod::kAreLunsSupported, hw_->AreLunsSupported(1, 0, devices_, nullptr, &supported)), invalid);
+  EXPECT_EQ(Legal(VssMethod::kAreLunsSupported, hw_->AreLunsSupported(1, 0, nullptr, luns.data(), &supported)),
+            invalid);
+  EXPECT_EQ(Legal(VssMethod::kBeginPrepareSnapshot, hw_->BeginPrepareSnapshot(set, snap, 0, 1, devices_, nullptr)),
+            invalid);
+  EXPECT_EQ(Legal(VssMethod::kGetTargetLuns, hw_->GetTargetLuns(1, devices_, luns.data(), nullptr)), invalid);
+  EXPECT_EQ(Legal(VssMethod::kGetTargetLuns, hw_->GetTargetLuns(1, devices_, nullptr, nullptr)), invalid);
+  EXPECT_EQ(Legal(VssMethod::kLocateLuns, hw_->LocateLuns(1, nullptr)), invalid);
+  EXPECT_EQ(Legal(VssMethod::kOnLunEmpty, hw_->OnLunEmpty(device0_, nullptr)), invalid);
+  EXPECT_EQ(Legal(VssMethod::kFillInLunInfo, hw_->FillInLunInfo(device0_, nullptr, &supported)), invalid);
+  EXPECT_EQ(Legal(VssMethod::kFillInLunInfo, hw_->FillInLunInfo(device0_, luns.data(), nullptr)), invalid);
+  // A malformed LUN (count without array) is invalid too.
+  VdsLuns broken(std::vector<LunIdentity>{mock_->AddSourceLun()});
+  VDS_STORAGE_DEVICE_ID_DESCRIPTOR saved = broken[0].m_deviceIdDescriptor;
+  broken[0].m_deviceIdDescriptor.m_rgIdentifiers = nullptr;
+  EXPECT_EQ(Legal(VssMethod::kAreLunsSupported, hw_->AreLunsSupported(1, 0, devices_, broken.data(), &supported)),
+            invalid);
+  broken[0].m_deviceIdDescriptor = saved;  // so the fixture frees what it allocated
+  // Nothing was prepared by any of this.
+  EXPECT_EQ(mock_->LiveTargetCount(), 0);
+}
+
+TEST_F(ProviderComTest, ReservedAndUnsupportedExMethodsGiveLegalResults) {
+  ULONGLONG mask = 123;
+  EXPECT_EQ(Legal(VssMethod::kGetProviderCapabilities, hw_->GetProviderCapabilities(&mask)), E_NOTIMPL);
+  EXPECT_EQ(Legal(VssMethod::kOnReuseLuns, hw_->OnReuseLuns(nullptr, nullptr, 0)), E_NOTIMPL);
+  IVssAsync* async = reinterpret_cast<IVssAsync*>(&mask);
+  Legal(VssMethod::kResyncLuns, hw_->ResyncLuns(nullptr, nullptr, 0, &async));
+  EXPECT_EQ(async, nullptr);
+  VdsLuns luns(std::vector<LunIdentity>{mock_->AddSourceLun()});
+  EXPECT_EQ(Legal(VssMethod::kOnLunStateChange, hw_->OnLunStateChange(luns.data(), luns.data(), 1, 0x100)), S_OK);
+  EXPECT_EQ(Legal(VssMethod::kOnLunStateChange, hw_->OnLunStateChange(nullptr, luns.data(), 1, 0x100)),
+            static_cast<HRESULT>(kE_INVALIDARG));
+  EXPECT_EQ(Legal(VssMethod::kOnUnload, notify_->OnUnload(FALSE)), S_OK);
+}
+
+TEST_F(ProviderComTest, QueryInterfaceAndReferenceCounting) {
+  IUnknown* a = nullptr;
+  IUnknown* b = nullptr;
+  ASSERT_EQ(create_->QueryInterface(IID_IUnknown, reinterpret_cast<void**>(&a)), S_OK);
+  ASSERT_EQ(notify_->QueryInterface(IID_IUnknown, reinterpret_cast<void**>(&b)), S_OK);
+  EXPECT_EQ(a, b);  // one identity whichever interface is asked
+  a->Release();
+  b->Release();
+  void* other = reinterpret_cast<void*>(&a);
+  EXPECT_EQ(hw_->QueryInterface(IID_IClassFactory, &other), E_NOINTERFACE);
+  EXPECT_EQ(other, nullptr);
+  EXPECT_EQ(hw_->QueryInterface(IID_IVssHardwareSnapshotProvider, nullptr), E_POINTER);
+  EXPECT_EQ(LiveVssProviderObjects(), 1);
+  EXPECT_EQ(CreateVssProviderObject(nullptr, IID_IUnknown, &other), static_cast<HRESULT>(kE_INVALIDARG));
+}
+
+}  // namespace
+}  // namespace windows
+}  // namespace hwsnap

@@ -23,6 +23,7 @@ run_preset() {
 }
 
 run_preset default
+tools/test-example-backend.sh  # the out-of-tree example backend, against an install of the default build
 if [ "${HWSNAP_SANITIZERS:-1}" != "0" ]; then
   run_preset asan
   run_preset tsan

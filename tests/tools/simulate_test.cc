@@ -3,6 +3,7 @@
 // option validation and the JSON document. After every run, nothing may be
 // left on the mock array.
 #include <algorithm>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -12,7 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
+#include "hwsnap/backend_registry.h"
 #include "hwsnap/logging.h"
+#include "hwsnap/mock/mock_backend.h"
 #include "hwsnap/status.h"
 #include "hwsnapctl/simulate.h"
 
@@ -324,6 +327,41 @@ TEST_F(SimulateTest, JsonOutputOfAFailureNamesStepAndCode) {
   EXPECT_EQ(doc["calls"].back()["step"], "abort");
   EXPECT_EQ(doc["targets_leaked"], 0);
   EXPECT_EQ(report.ExitCode(), 0);
+}
+
+// A backend registered from outside (as a vendor's own hwsnapctl would) is
+// driven by name through the whole sequence; unknown names list what exists.
+TEST_F(SimulateTest, BackendFromACallersRegistryRunsTheWholeSequence) {
+  BackendRegistry registry;
+  int created = 0;
+  ASSERT_TRUE(registry.Register("vendor", "a mock standing in for a vendor's array",
+                                [&created](const BackendRequest& request) -> absl::StatusOr<BackendSession> {
+                                  ++created;
+                                  auto mock = std::make_shared<MockBackend>();
+                                  BackendSession session;
+                                  for (int i = 0; i < request.luns + 2; ++i) {
+                                    session.source_luns.push_back(mock->AddSourceLun());
+                                  }
+                                  session.live_targets = [mock] { return mock->LiveTargetCount(); };
+                                  session.backend = mock;
+                                  return session;
+                                })
+                  .ok());
+  EXPECT_THAT(KnownBackends(&registry), ::testing::ElementsAre("vendor"));
+  SimulationOptions options;
+  options.registry = &registry;
+  options.backend = "vendor";
+  options.luns = 6;
+  const SimulationReport report = Run(options);
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(report.outcome, SimulationReport::Outcome::kCompleted) << output_.str();
+  EXPECT_EQ(report.targets_created, 6);  // exactly --luns of the LUNs offered
+  ExpectClean(report);
+
+  options.backend = "mock";  // not in this registry
+  const auto unknown = RunSimulation(options, output_);
+  EXPECT_EQ(GetErrorCode(unknown.status()), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("vendor"));
 }
 
 TEST(SimulateStepsTest, AbortableStepsParseAndListTheValidNames) {

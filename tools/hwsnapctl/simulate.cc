@@ -26,6 +26,7 @@
 #include "hwsnap/lun_identity.h"
 #include "hwsnap/mock/fault_injecting_backend.h"
 #include "hwsnap/mock/mock_backend.h"
+#include "hwsnap/mock/mock_registration.h"
 #include "hwsnap/provider.h"
 #include "hwsnap/status.h"
 
@@ -79,36 +80,24 @@ std::string DeviceName(int index) { return absl::StrCat("\\\\.\\PhysicalDrive", 
 
 // --- backends ---------------------------------------------------------------
 
-// What a backend factory hands the simulation: the backend, the source LUNs
-// to snapshot, and (optionally) the array's own count of live targets.
-struct BackendUnderTest {
-  std::shared_ptr<Backend> backend;
-  std::vector<LunIdentity> luns;
-  std::function<int()> live_targets;
-};
+// What the simulation drives: the backend, the source LUNs to snapshot, and
+// (optionally) the array's own count of live targets — a registry session.
+using BackendUnderTest = BackendSession;
 
-absl::StatusOr<BackendUnderTest> MakeMock(const SimulationOptions& options) {
-  MockBackendOptions mock_options;
-  mock_options.prepare_latency = options.prepare_latency;
-  mock_options.commit_latency = options.commit_latency;
-  if (options.capacity) mock_options.target_capacity = *options.capacity;
-  auto mock = std::make_shared<MockBackend>(mock_options);
-  BackendUnderTest out;
-  for (int i = 0; i < options.luns; ++i) out.luns.push_back(mock->AddSourceLun());
-  out.live_targets = [mock] { return mock->LiveTargetCount(); };
-  out.backend = std::move(mock);
-  return out;
+// The registry hwsnapctl uses when the caller passes none: the backends
+// built into this tree.
+const BackendRegistry& BuiltInRegistry() {
+  static const BackendRegistry* registry = [] {
+    auto* r = new BackendRegistry;
+    if (auto s = RegisterMockBackend(*r); !s.ok()) std::abort();  // a programming error
+    return r;
+  }();
+  return *registry;
 }
 
-struct BackendEntry {
-  absl::string_view name;
-  absl::StatusOr<BackendUnderTest> (*make)(const SimulationOptions&);
-};
-
-// The backends `--backend` can name. Real arrays join here as they land.
-constexpr BackendEntry kBackends[] = {
-    {"mock", &MakeMock},
-};
+const BackendRegistry& RegistryOf(const SimulationOptions& options) {
+  return options.registry != nullptr ? *options.registry : BuiltInRegistry();
+}
 
 // Counts the targets the array really created and released (it sits directly
 // on the backend, under any fault injection), for the summary and as the
@@ -270,7 +259,7 @@ class Simulation {
   }
 
  private:
-  const std::vector<LunIdentity>& luns() const { return under_test_.luns; }
+  const std::vector<LunIdentity>& luns() const { return under_test_.source_luns; }
 
   void PrintHeader() {
     const std::string capacity =
@@ -732,10 +721,8 @@ absl::StatusOr<Step> ParseAbortableStep(absl::string_view name) {
       absl::StrCat("unknown step '", name, "' for --abort-after; valid steps: ", absl::StrJoin(valid, ", ")));
 }
 
-std::vector<std::string> KnownBackends() {
-  std::vector<std::string> names;
-  for (const BackendEntry& entry : kBackends) names.emplace_back(entry.name);
-  return names;
+std::vector<std::string> KnownBackends(const BackendRegistry* registry) {
+  return (registry != nullptr ? *registry : BuiltInRegistry()).Names();
 }
 
 absl::string_view SimulationReport::OutcomeName() const {
@@ -759,23 +746,33 @@ absl::StatusOr<SimulationReport> RunSimulation(const SimulationOptions& options_
     abort_after = *step;
   }
 
-  const BackendEntry* entry = nullptr;
-  for (const BackendEntry& candidate : kBackends) {
-    if (candidate.name == options.backend) entry = &candidate;
+  BackendRequest request;
+  request.luns = options.luns;
+  request.prepare_latency = options.prepare_latency;
+  request.commit_latency = options.commit_latency;
+  request.capacity = options.capacity;
+  request.options = options.backend_options;
+  absl::StatusOr<BackendUnderTest> under_test = RegistryOf(options).Create(options.backend, request);
+  if (!under_test.ok()) {
+    // An unknown name or a refused request is the caller's input.
+    const ErrorCode code = GetErrorCode(under_test.status());
+    if (code == ErrorCode::kObjectNotFound || code == ErrorCode::kInvalidArgument) {
+      return hwsnap::InvalidArgumentError(under_test.status().message());
+    }
+    return under_test.status();
   }
-  if (!entry) {
-    return InvalidArgumentError(absl::StrCat("unknown backend '", options.backend,
-                                             "'; known backends: ", absl::StrJoin(KnownBackends(), ", ")));
+  if (static_cast<int>(under_test->source_luns.size()) < options.luns) {
+    return InvalidArgumentError(absl::StrCat("backend ", options.backend, " offers ",
+                                             under_test->source_luns.size(), " LUN(s); --luns=", options.luns));
   }
-  absl::StatusOr<BackendUnderTest> under_test = entry->make(options);
-  if (!under_test.ok()) return Annotate(under_test.status(), absl::StrCat("backend ", options.backend));
+  under_test->source_luns.resize(static_cast<size_t>(options.luns));
 
   auto counter = std::make_shared<TargetCounter>(under_test->backend);
   std::shared_ptr<Backend> provider_backend = counter;
   if (!options.faults.empty()) {
     auto faulty = std::make_shared<FaultInjectingBackend>(counter);
     for (const std::string& text : options.faults) {
-      absl::StatusOr<FaultRule> rule = ParseFaultRule(text, under_test->luns);
+      absl::StatusOr<FaultRule> rule = ParseFaultRule(text, under_test->source_luns);
       if (!rule.ok()) {
         return InvalidArgumentError(absl::StrCat("--fault=", text, ": ", rule.status().message()));
       }

@@ -24,6 +24,7 @@
 #ifndef HWSNAP_TOOLS_HWSNAPCTL_SIMULATE_H_
 #define HWSNAP_TOOLS_HWSNAPCTL_SIMULATE_H_
 
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -34,6 +35,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "hwsnap/backend.h"
+#include "hwsnap/backend_registry.h"
 #include "hwsnap/ids.h"
 
 namespace hwsnap::tools {
@@ -66,11 +68,16 @@ const std::vector<Step>& AbortableSteps();
 // Parses an --abort-after value; kInvalidArgument listing the valid names.
 absl::StatusOr<Step> ParseAbortableStep(absl::string_view name);
 
-// Names of the backends RunSimulation can create ("mock").
-std::vector<std::string> KnownBackends();
+// Names of the backends RunSimulation can create from `registry` (null: the
+// backends built into this tree, i.e. "mock").
+std::vector<std::string> KnownBackends(const BackendRegistry* registry = nullptr);
 
 struct SimulationOptions {
+  // Where `backend` is looked up; null means the built-in backends. A vendor's
+  // tool passes its own registry (see hwsnap/backend_registry.h).
+  const BackendRegistry* registry = nullptr;
   std::string backend = "mock";
+  std::map<std::string, std::string> backend_options;  // --backend-option=KEY=VALUE
   int luns = 4;                        // 1..1024
   int snapshots = 0;                   // volumes; 0 = min(luns, 8); at most luns
   absl::Duration prepare_latency = absl::ZeroDuration();

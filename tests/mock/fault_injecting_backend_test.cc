@@ -562,6 +562,30 @@ TEST_F(ParseFaultRuleTest, MalformedSpecsAreInvalidArgumentSayingWhatIsWrong) {
   }
 }
 
+TEST_F(ParseFaultRuleTest, ShorthandCoversEveryLunAndTakesBareErrorCodes) {
+  struct Case {
+    const char* shorthand;
+    const char* full;
+  };
+  const Case cases[] = {
+      {"prepare:hang", "prepare:*:hang"},
+      {"prepare:insufficient-storage", "prepare:*:error:insufficient-storage"},
+      {"commit:latency:250ms", "commit:*:latency:250ms"},
+      {"prepare:veto:x2", "prepare:*:error:veto:x2"},
+      {"release:error:backend-failure", "release:*:error:backend-failure"},
+      {"prepare:0:veto", "prepare:0:error:veto"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<FaultRule> shorthand = Parse(c.shorthand);
+    absl::StatusOr<FaultRule> full = Parse(c.full);
+    ASSERT_TRUE(shorthand.ok()) << c.shorthand << ": " << shorthand.status();
+    ASSERT_TRUE(full.ok()) << c.full << ": " << full.status();
+    EXPECT_EQ(shorthand->ToString(), full->ToString()) << c.shorthand;
+  }
+  EXPECT_FALSE(Parse("prepare:ok").ok()) << "ok is not a fault";
+  EXPECT_FALSE(Parse("prepare:explode").ok());
+}
+
 TEST_F(ParseFaultRuleTest, LunIndexNeedsLuns) {
   absl::StatusOr<FaultRule> rule = ParseFaultRule("prepare:0:error:veto", {});
   EXPECT_EQ(GetErrorCode(rule.status()), ErrorCode::kInvalidArgument);

@@ -5,15 +5,15 @@
 #   tools/windows/test-windows.sh            # setup, deps, configure, build, test
 #   tools/windows/test-windows.sh -R Status  # extra arguments go to ctest
 #
-# Steps: tools/windows/setup-mingw.sh (Debian packages), build-deps.sh
-# (dependencies from Debian source packages, cached), configure build/windows
-# with cmake/toolchains/mingw-w64-x86_64.cmake, build, start a private Wine
-# prefix's services, ctest. Exits non-zero if any step or test fails.
+# Steps: tools/build-windows.sh (packages, dependencies from Debian source
+# packages, configure and build), start a private Wine prefix's services,
+# ctest. Exits non-zero if any step or test fails.
 #
 # Environment: HWSNAP_WIN_CACHE (dependency and Wine cache, default
 # build/windows-cache), HWSNAP_WIN_BUILD_DIR (default build/windows),
 # HWSNAP_WIN_BUILD_TYPE (default RelWithDebInfo), HWSNAP_JOBS (default: every
-# core), HWSNAP_WIN_CMAKE_ARGS (extra configure arguments, word-split).
+# core), HWSNAP_WIN_CMAKE_ARGS (extra configure arguments, word-split),
+# HWSNAP_WINEPREFIX (Wine prefix, default <cache>/wine).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -39,39 +39,11 @@ timed() {
 }
 
 total_t0=${SECONDS}
-timed "packages" "${REPO}/tools/windows/setup-mingw.sh"
-timed "dependencies" "${REPO}/tools/windows/build-deps.sh"
-
-# One private Wine prefix for the build (gtest discovery) and the tests;
-# never ~/.wine. WINEDEBUG=-all keeps Wine's diagnostics out of test output.
-export WINEPREFIX="${HWSNAP_WIN_CACHE}/wine"
+"${REPO}/tools/build-windows.sh"
+export WINEPREFIX="${HWSNAP_WINEPREFIX:-${HWSNAP_WIN_CACHE}/wine}"
 export WINEDEBUG=-all
 export WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY
-
-# shellcheck disable=SC2086  # HWSNAP_WIN_CMAKE_ARGS is word-split on purpose
-timed "configure ${BUILD_DIR}" cmake -S "${REPO}" -B "${BUILD_DIR}" -G Ninja \
-  -DCMAKE_TOOLCHAIN_FILE="${REPO}/cmake/toolchains/mingw-w64-x86_64.cmake" \
-  -DHWSNAP_WIN_DEPS_PREFIX="${HWSNAP_WIN_CACHE}/prefix" \
-  -DHWSNAP_WINEPREFIX="${WINEPREFIX}" \
-  -DCMAKE_BUILD_TYPE="${BUILD_TYPE}" \
-  -DHWSNAP_BUILD_TOOLS=OFF \
-  ${HWSNAP_WIN_CMAKE_ARGS:-}
-timed "build (${JOBS} jobs)" cmake --build "${BUILD_DIR}" -j "${JOBS}"
-
-# The Wine prefix is created once (a few seconds; the syswow64/rundll32
-# complaint there is harmless: Debian's wine64 has no 32-bit half). Mono and
-# Gecko are not wanted: tests are native code.
-wine_init() {
-  WINEDLLOVERRIDES="mscoree,mshtml=" wine wineboot --init >"${HWSNAP_WIN_CACHE}/wineboot.log" 2>&1 || {
-    tail -n 20 "${HWSNAP_WIN_CACHE}/wineboot.log" >&2
-    return 1
-  }
-  wineserver -w
-}
-if [ ! -f "${WINEPREFIX}/system.reg" ]; then
-  timed "create Wine prefix ${WINEPREFIX}" wine_init
-fi
 
 # Start the wineserver and Wine's background services before CTest: started
 # from a test, they inherit CTest's output pipe (each test then waits on them,

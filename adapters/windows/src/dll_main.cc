@@ -3,7 +3,7 @@
 // This file exists to keep the DLL's plumbing — DllMain, the class factory,
 // DllGetClassObject/DllCanUnloadNow and self-registration — apart from the
 // provider object, and to choose the storage backend in exactly one place
-// (CreateConfiguredBackend). Registration writes only
+// (LoadConfiguredBackend, dll_config.h). Registration writes only
 // HKCR\CLSID\{CLSID}\InprocServer32 (ThreadingModel Both); it does not touch
 // VSS, so it works where VSS is absent (IVssAdmin registration and the COM+
 // application are the installer's job).
@@ -17,7 +17,7 @@
 #include <new>
 #include <string>
 
-#include "hwsnap/mock/mock_backend.h"
+#include "dll_config.h"
 #include "hwsnap/provider.h"
 #include "hwsnap/windows/provider_com.h"
 #include "hwsnap/windows/provider_ids.h"
@@ -31,21 +31,18 @@ HMODULE g_module = nullptr;
 std::atomic<long> g_server_locks{0};
 std::atomic<long> g_factories{0};
 
-// The one place the DLL picks its backend. Only the mock exists today; a
-// mock without source LUNs supports nothing, so VSS never gets a snapshot it
-// cannot have.
-std::shared_ptr<Backend> CreateConfiguredBackend() { return std::make_shared<MockBackend>(); }
-
 // One SnapshotProvider per process while any provider object lives, so every
 // object VSS creates sees the same sets. It is destroyed with the last object
-// (never in DllMain, where joining its worker threads would deadlock).
+// (never in DllMain, where joining its worker threads would deadlock). Each
+// new provider reads the configuration again (LoadConfiguredBackend), so a
+// changed configuration applies when VSS next loads the provider.
 std::shared_ptr<SnapshotProvider> SharedProvider() {
   static std::mutex mu;
   static std::weak_ptr<SnapshotProvider> current;
   std::lock_guard<std::mutex> lock(mu);
   std::shared_ptr<SnapshotProvider> provider = current.lock();
   if (provider == nullptr) {
-    provider = std::make_shared<SnapshotProvider>(CreateConfiguredBackend());
+    provider = std::make_shared<SnapshotProvider>(LoadConfiguredBackend());
     current = provider;
   }
   return provider;

@@ -105,9 +105,21 @@ FaultRule MakeFaultRule(BackendOp op, FaultKind kind, std::optional<LunIdentity>
 absl::StatusOr<FaultRule> ParseFaultRule(absl::string_view text, absl::Span<const LunIdentity> luns) {
   auto bad = [text](absl::string_view why) {
     return InvalidArgumentError(
-        absl::StrCat("fault '", text, "': ", why, " (expected OP:LUN:KIND[:ARG][:xN])"));
+        absl::StrCat("fault '", text, "': ", why, " (expected OP:LUN:KIND[:ARG][:xN] or OP:KIND[:ARG])"));
   };
   std::vector<absl::string_view> fields = absl::StrSplit(text, ':');
+  // Shorthand (HWSNAP_MOCK_FAULT): no LUN field means every LUN, and a bare
+  // error code means error:CODE — "prepare:hang" is "prepare:*:hang",
+  // "prepare:insufficient-storage" is "prepare:*:error:insufficient-storage".
+  auto is_kind = [](absl::string_view f) {
+    return f == "error" || f == "hang" || f == "ignore-cancel" || f == "latency";
+  };
+  auto is_code = [](absl::string_view f) {
+    const std::optional<ErrorCode> code = ParseErrorCode(f);
+    return code.has_value() && *code != ErrorCode::kOk;
+  };
+  if (fields.size() >= 2 && (is_kind(fields[1]) || is_code(fields[1]))) fields.insert(fields.begin() + 1, "*");
+  if (fields.size() >= 3 && is_code(fields[2])) fields.insert(fields.begin() + 2, "error");
   if (fields.size() < 3) return bad("too few fields");
 
   FaultRule rule;

@@ -156,6 +156,16 @@ BackendCapabilities MockBackend::Capabilities() const {
   return caps;
 }
 
+int MockBackend::FindOrAdoptSource(const LunIdentity& lun) {
+  const int found = FindSource(lun);
+  if (found >= 0 || !options_.adopt_luns || !lun.HasUniqueDesignator() || !ValidateLunIdentity(lun).ok()) {
+    return found;
+  }
+  sources_.push_back(SourceLun{lun, options_.prepare_latency});
+  Log().info("adopted {} as a source LUN", lun.ToString());
+  return static_cast<int>(sources_.size()) - 1;
+}
+
 int MockBackend::FindSource(const LunIdentity& lun) const {
   for (size_t i = 0; i < sources_.size(); ++i) {
     if (sources_[i].identity.SameLunAs(lun)) return static_cast<int>(i);
@@ -204,8 +214,14 @@ absl::StatusOr<LunSupport> MockBackend::IdentifyLun(const LunIdentity& lun) {
       }
     }
   }
+  if (!support.supported && options_.adopt_luns && lun.HasUniqueDesignator()) {
+    // Supported as given; adopted (a side effect) only when prepared.
+    support.supported = true;
+    support.identity = lun;
+  }
   if (!support.supported) {
-    support.reason = "not a LUN of this mock array";
+    support.reason = options_.adopt_luns ? "the LUN has no unique 0x83 designator (type 1, 2, 3 or 8)"
+                                         : "not a LUN of this mock array";
     support.identity = lun;
   }
   if (DebugEnabled()) {
@@ -220,7 +236,7 @@ absl::StatusOr<TargetId> MockBackend::PrepareTarget(const LunIdentity& source, c
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++calls_.prepare;
-    const int found = FindSource(source);
+    const int found = FindOrAdoptSource(source);
     absl::Status refused;
     if (found < 0) {
       refused = NotSupportedError(absl::StrCat("mock: ", source.ToString(), " is not a LUN of this array"));

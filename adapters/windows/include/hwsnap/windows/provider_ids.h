@@ -23,8 +23,19 @@ inline constexpr GUID kProviderId = {
     0xd493fbfd, 0xc567, 0x4007, {0x83, 0x3c, 0x2a, 0x23, 0x6a, 0xd9, 0xc9, 0x62}};
 inline constexpr wchar_t kProviderIdText[] = L"{D493FBFD-C567-4007-833C-2A236AD9C962}";
 
-// Display name (registry default value, VSS provider name, event source).
+// Display name (registry default value, VSS provider name).
 inline constexpr wchar_t kProviderName[] = L"hwsnap VSS Hardware Provider";
+
+// Application event-log source, registered under the key
+// HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\hwsnap with
+// EventMessageFile = hwsnap_vss.dll (the DLL carries the message table
+// compiled from its .mc file).
+inline constexpr wchar_t kEventSourceName[] = L"hwsnap";
+
+// Where the DLL finds its configuration: value kConfigFileValue (REG_SZ, the
+// configuration file's full path) of HKLM\kConfigRegistryKey.
+inline constexpr wchar_t kConfigRegistryKey[] = L"SOFTWARE\\hwsnap";
+inline constexpr wchar_t kConfigFileValue[] = L"ConfigFile";
 
 }  // namespace windows
 }  // namespace hwsnap

@@ -19,6 +19,8 @@
 //         ignore-cancel:DURATION   sleep DURATION deaf to cancellation, then forward
 //         latency:DURATION   sleep DURATION (prepare: cancellable), then forward
 //   A trailing "xN" limits the rule to N firings: prepare:*:error:backend-failure:x1
+//   Shorthand: without LUN the rule covers every LUN, and a bare error code
+//   stands for error:CODE — prepare:hang, prepare:insufficient-storage.
 #ifndef HWSNAP_MOCK_FAULT_INJECTING_BACKEND_H_
 #define HWSNAP_MOCK_FAULT_INJECTING_BACKEND_H_
 

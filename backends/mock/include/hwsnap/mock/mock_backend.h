@@ -37,6 +37,11 @@ struct MockBackendOptions {
   absl::Duration describe_latency = absl::ZeroDuration();
   absl::Duration expose_latency = absl::ZeroDuration();
   absl::Duration release_latency = absl::ZeroDuration();
+  // Treat any well-formed LUN with a unique 0x83 designator (type 1, 2, 3 or
+  // 8, association 0) as a source of this array, adopted on its first
+  // prepare: what the Windows DLL's mock does, since VSS hands it the host's
+  // real LUNs rather than ones provisioned with AddSourceLun.
+  bool adopt_luns = false;
   // Reported in Capabilities().
   int max_commit_group = 0;
   absl::Duration cancel_bound = absl::Milliseconds(50);
@@ -89,6 +94,9 @@ class MockBackend : public Backend {
 
   // Index of the source matching `lun`, or -1. Requires mu_.
   int FindSource(const LunIdentity& lun) const;
+  // FindSource, adopting `lun` as a new source when options_.adopt_luns
+  // allows it. Requires mu_.
+  int FindOrAdoptSource(const LunIdentity& lun);
   // The identity a host sees for target number `serial`.
   LunIdentity TargetIdentity(const TargetRecord& target, std::uint64_t serial) const;
 

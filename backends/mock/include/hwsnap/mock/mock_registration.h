@@ -2,7 +2,14 @@
 //
 // Registered as "mock": a fresh in-memory array per session with
 // request.luns source LUNs, the requested latencies and capacity, and its
-// leak audit as the session's live-target count.
+// leak audit as the session's live-target count. Options (request.options;
+// anything else is invalid-argument):
+//   adopt-luns=true|false   support any LUN with a unique 0x83 designator
+//                           (MockBackendOptions::adopt_luns; the Windows DLL)
+//   prepare-ms=N, commit-ms=N   latencies, overriding the request's
+//   capacity=N              target capacity, overriding the request's
+//   fault=RULE[;RULE...]    fault rules (ParseFaultRule text, shorthand
+//                           allowed), applied by a FaultInjectingBackend
 #ifndef HWSNAP_MOCK_MOCK_REGISTRATION_H_
 #define HWSNAP_MOCK_MOCK_REGISTRATION_H_
 

@@ -1,0 +1,170 @@
+// The DLL's configuration inputs (see dll_config.h). Windows only.
+#include "dll_config.h"
+
+#include <windows.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <spdlog/sinks/rotating_file_sink.h>
+
+#include "absl/strings/str_cat.h"
+#include "hwsnap/backend_registry.h"
+#include "hwsnap/logging.h"
+#include "hwsnap/mock/mock_registration.h"
+#include "hwsnap/status.h"
+#include "hwsnap/windows/configured_backend.h"
+#include "hwsnap/windows/provider_config.h"
+#include "hwsnap/windows/provider_ids.h"
+
+namespace hwsnap {
+namespace windows {
+namespace {
+
+constexpr size_t kMaxConfigFileBytes = 64 * 1024;
+
+std::string Narrow(const std::wstring& text) {
+  if (text.empty()) return {};
+  const int needed =
+      WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0, nullptr, nullptr);
+  if (needed <= 0) return {};
+  std::string out(static_cast<size_t>(needed), '\0');
+  WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(), needed, nullptr, nullptr);
+  return out;
+}
+
+std::wstring Widen(const std::string& text) {
+  if (text.empty()) return {};
+  const int needed = MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
+  if (needed <= 0) return {};
+  std::wstring out(static_cast<size_t>(needed), L'\0');
+  MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(), needed);
+  return out;
+}
+
+std::optional<std::wstring> EnvironmentVariable(const wchar_t* name) {
+  const DWORD needed = GetEnvironmentVariableW(name, nullptr, 0);
+  if (needed == 0) return std::nullopt;
+  std::wstring value(needed, L'\0');
+  const DWORD length = GetEnvironmentVariableW(name, value.data(), needed);
+  if (length == 0 || length >= needed) return std::nullopt;
+  value.resize(length);
+  return value;
+}
+
+// HKLM\SOFTWARE\hwsnap\ConfigFile (REG_SZ or REG_EXPAND_SZ, expanded), or nullopt.
+std::optional<std::wstring> RegistryConfigPath() {
+  DWORD bytes = 0;
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, kConfigRegistryKey, kConfigFileValue, RRF_RT_REG_SZ, nullptr, nullptr,
+                   &bytes) != ERROR_SUCCESS ||
+      bytes < sizeof(wchar_t)) {
+    return std::nullopt;
+  }
+  std::wstring value(bytes / sizeof(wchar_t), L'\0');
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, kConfigRegistryKey, kConfigFileValue, RRF_RT_REG_SZ, nullptr, value.data(),
+                   &bytes) != ERROR_SUCCESS) {
+    return std::nullopt;
+  }
+  value.resize(wcsnlen(value.c_str(), value.size()));
+  if (value.empty()) return std::nullopt;
+  return value;
+}
+
+absl::StatusOr<std::string> ReadConfigFile(const std::wstring& path) {
+  FILE* file = _wfopen(path.c_str(), L"rb");
+  if (file == nullptr) {
+    return ObjectNotFoundError(absl::StrCat("cannot open configuration file ", Narrow(path)));
+  }
+  std::string text(kMaxConfigFileBytes + 1, '\0');
+  const size_t read = std::fread(text.data(), 1, text.size(), file);
+  const bool failed = std::ferror(file) != 0;
+  std::fclose(file);
+  if (failed) return BackendFailureError(absl::StrCat("cannot read configuration file ", Narrow(path)));
+  text.resize(read);  // an oversized file is refused by the parser, with its size
+  return text;
+}
+
+// The configuration, or the error that makes the DLL support no LUN.
+absl::StatusOr<ProviderConfig> ReadConfig() {
+  std::optional<std::wstring> path = EnvironmentVariable(L"HWSNAP_CONFIG");
+  if (!path) path = RegistryConfigPath();
+  ProviderConfig config;
+  if (path) {
+    absl::StatusOr<std::string> text = ReadConfigFile(*path);
+    if (!text.ok()) return text.status();
+    absl::StatusOr<ProviderConfig> parsed = ParseProviderConfig(*text, Narrow(*path));
+    if (!parsed.ok()) return parsed.status();
+    config = *std::move(parsed);
+  }
+  absl::Status overridden = ApplyEnvironmentOverrides(
+      [](absl::string_view name) -> std::optional<std::string> {
+        std::optional<std::wstring> value = EnvironmentVariable(Widen(std::string(name)).c_str());
+        if (!value) return std::nullopt;
+        return Narrow(*value);
+      },
+      config);
+  if (!overridden.ok()) return overridden;
+  return config;
+}
+
+// <log_directory or %ProgramData%\hwsnap\logs>\hwsnap_vss.log.
+std::filesystem::path LogFilePath(const ProviderConfig& config) {
+  std::filesystem::path directory;
+  if (!config.log_directory.empty()) {
+    directory = std::filesystem::path(Widen(config.log_directory));
+  } else {
+    const std::optional<std::wstring> program_data = EnvironmentVariable(L"ProgramData");
+    directory = std::filesystem::path(program_data.value_or(L"C:\\ProgramData")) / L"hwsnap" / L"logs";
+  }
+  return directory / L"hwsnap_vss.log";
+}
+
+// Sends every hwsnap logger to a rotating file, once per process: the
+// loggers are asynchronous and their sinks must not be swapped while they
+// run. The level follows the latest configuration.
+void ConfigureLogging(const ProviderConfig& config) {
+  static std::once_flag once;
+  std::call_once(once, [&config] {
+    const std::filesystem::path file = LogFilePath(config);
+    std::error_code error;
+    std::filesystem::create_directories(file.parent_path(), error);
+    try {
+      auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+          Narrow(file.wstring()), static_cast<size_t>(config.log_max_bytes), static_cast<size_t>(config.log_max_files));
+      SetLogSinks({sink});
+    } catch (const std::exception& e) {
+      // Keep the default sink; say why once (the log file is what failed).
+      GetLogger("adapter.config")->error("cannot open log file {}: {}", Narrow(file.wstring()), e.what());
+    }
+  });
+  SetLogLevel(spdlog::level::from_str(config.log_level));
+}
+
+}  // namespace
+
+std::shared_ptr<Backend> LoadConfiguredBackend() {
+  BackendRegistry registry;
+  if (absl::Status registered = RegisterMockBackend(registry); !registered.ok()) {
+    return std::make_shared<NoBackend>(std::string(registered.message()));
+  }
+  absl::StatusOr<ProviderConfig> config = ReadConfig();
+  if (!config.ok()) {
+    ConfigureLogging(ProviderConfig{});
+    const std::string reason =
+        absl::StrCat("hwsnap cannot read its configuration, so it supports no LUN: ", config.status().message(),
+                     ". Fix the configuration file named by HKLM\\SOFTWARE\\hwsnap\\ConfigFile (see docs/windows.md).");
+    GetLogger("adapter.config")->error("{}", reason);
+    return std::make_shared<NoBackend>(reason);
+  }
+  ConfigureLogging(*config);
+  return CreateConfiguredBackendOrNone(*config, registry);
+}
+
+}  // namespace windows
+}  // namespace hwsnap

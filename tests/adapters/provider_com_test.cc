@@ -4,7 +4,9 @@
 // COM interfaces, with VDS_LUN_INFORMATION arrays and GUIDs — over a
 // MockBackend the test controls, and to check that every result is one the
 // method's documentation page allows (IsLegalResult): a full snapshot
-// sequence, abort, bad arguments and unknown sets.
+// sequence, abort, bad arguments and unknown sets — and that vetoes reach
+// the administrator's event log (a capturing sink standing in for the
+// Windows event log) only once the set's volumes have thawed.
 #include "hwsnap/windows/provider_com.h"
 
 #include <objbase.h>
@@ -16,12 +18,17 @@
 #include <memory>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "admin_event_capture_sink.h"
 #include "hwsnap/ids.h"
 #include "hwsnap/lun_identity.h"
+#include "hwsnap/mock/fault_injecting_backend.h"
 #include "hwsnap/mock/mock_backend.h"
 #include "hwsnap/provider.h"
+#include "hwsnap/status.h"
+#include "hwsnap/windows/admin_event_log.h"
 #include "hwsnap/windows/guid_conversion.h"
 #include "hwsnap/windows/vds_lun_conversion.h"
 #include "hwsnap/windows/vss_results.h"
@@ -297,6 +304,160 @@ TEST_F(ProviderComTest, QueryInterfaceAndReferenceCounting) {
   EXPECT_EQ(hw_->QueryInterface(IID_IVssHardwareSnapshotProvider, nullptr), E_POINTER);
   EXPECT_EQ(LiveVssProviderObjects(), 1);
   EXPECT_EQ(CreateVssProviderObject(nullptr, IID_IUnknown, &other), static_cast<HRESULT>(kE_INVALIDARG));
+}
+
+// The provider object over a fault-injecting mock, reporting to an
+// AdminEventLog whose sink the test reads.
+class ProviderComEventLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mock_ = std::make_shared<MockBackend>();
+    faults_ = std::make_shared<FaultInjectingBackend>(mock_);
+    provider_ = std::make_shared<SnapshotProvider>(faults_);
+    capture_ = std::make_shared<CaptureSink>();
+    event_log_ = std::make_shared<AdminEventLog>(capture_);
+    ASSERT_EQ(CreateVssProviderObject(provider_, event_log_, IID_IVssHardwareSnapshotProviderEx,
+                                      reinterpret_cast<void**>(&hw_)),
+              S_OK);
+    ASSERT_EQ(hw_->QueryInterface(IID_IVssProviderCreateSnapshotSet, reinterpret_cast<void**>(&create_)), S_OK);
+    ASSERT_EQ(hw_->QueryInterface(IID_IVssProviderNotifications, reinterpret_cast<void**>(&notify_)), S_OK);
+    source_ = mock_->AddSourceLun();
+    luns_ = std::make_unique<VdsLuns>(std::vector<LunIdentity>{source_});
+  }
+  void TearDown() override {
+    luns_.reset();
+    if (notify_ != nullptr) notify_->Release();
+    if (create_ != nullptr) create_->Release();
+    if (hw_ != nullptr) hw_->Release();
+    EXPECT_EQ(LiveVssProviderObjects(), 0);
+  }
+
+  static HRESULT Legal(VssMethod method, HRESULT hr) {
+    EXPECT_TRUE(IsLegalResult(method, static_cast<std::uint32_t>(hr)))
+        << VssMethodName(method) << " returned " << VssResultName(static_cast<std::uint32_t>(hr));
+    return hr;
+  }
+
+  // BeginPrepare + EndPrepare of a new set over the one source LUN.
+  GUID Prepare() {
+    const GUID set = GuidToWindows(SnapshotSetId::Random());
+    EXPECT_EQ(hw_->BeginPrepareSnapshot(set, GuidToWindows(SnapshotId::Random()), VSS_CTX_BACKUP, 1, devices_,
+                                        luns_->data()),
+              S_OK);
+    EXPECT_EQ(create_->EndPrepareSnapshots(set), S_OK);
+    return set;
+  }
+  // Prepare, PreCommit, and a CommitSnapshots the array vetoes.
+  GUID VetoedCommit() {
+    faults_->AddRule(MakeFaultRule(BackendOp::kCommit, FaultKind::kError, std::nullopt, ErrorCode::kVeto));
+    const GUID set = Prepare();
+    EXPECT_EQ(create_->PreCommitSnapshots(set), S_OK);
+    EXPECT_EQ(create_->CommitSnapshots(set), static_cast<HRESULT>(kVSS_E_PROVIDER_VETO));
+    return set;
+  }
+
+  std::shared_ptr<MockBackend> mock_;
+  std::shared_ptr<FaultInjectingBackend> faults_;
+  std::shared_ptr<SnapshotProvider> provider_;
+  std::shared_ptr<CaptureSink> capture_;
+  std::shared_ptr<AdminEventLog> event_log_;
+  IVssHardwareSnapshotProviderEx* hw_ = nullptr;
+  IVssProviderCreateSnapshotSet* create_ = nullptr;
+  IVssProviderNotifications* notify_ = nullptr;
+  LunIdentity source_;
+  std::unique_ptr<VdsLuns> luns_;
+  wchar_t device0_[32] = L"\\\\?\\PhysicalDrive1";
+  VSS_PWSZ devices_[1] = {device0_};
+};
+
+TEST_F(ProviderComEventLogTest, VetoOutsideTheFreezeWindowIsWrittenAtOnce) {
+  faults_->AddRule(MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, source_, ErrorCode::kVeto));
+  const SnapshotSetId set_id = SnapshotSetId::Random();
+  const GUID set = GuidToWindows(set_id);
+  ASSERT_EQ(hw_->BeginPrepareSnapshot(set, GuidToWindows(SnapshotId::Random()), VSS_CTX_BACKUP, 1, devices_,
+                                      luns_->data()),
+            S_OK);
+  EXPECT_EQ(create_->EndPrepareSnapshots(set), static_cast<HRESULT>(kVSS_E_PROVIDER_VETO));
+  const auto entries = capture_->entries();
+  ASSERT_EQ(entries.size(), 1u);  // written before EndPrepareSnapshots returned
+  EXPECT_EQ(entries[0].level, spdlog::level::err);
+  EXPECT_THAT(entries[0].text, ::testing::HasSubstr("(VSS call EndPrepareSnapshots) for snapshot set " +
+                                                    set_id.ToString() + " on LUN " + source_.ToString()));
+  EXPECT_THAT(entries[0].text, ::testing::HasSubstr("VSS_E_PROVIDER_VETO"));
+  EXPECT_THAT(entries[0].text, ::testing::HasSubstr("What to do: This failure was injected for testing"));
+}
+
+TEST_F(ProviderComEventLogTest, FailuresThatExplainThemselvesWriteNoEntry) {
+  faults_->AddRule(
+      MakeFaultRule(BackendOp::kPrepare, FaultKind::kError, source_, ErrorCode::kInsufficientStorage));
+  const GUID set = GuidToWindows(SnapshotSetId::Random());
+  ASSERT_EQ(hw_->BeginPrepareSnapshot(set, GuidToWindows(SnapshotId::Random()), VSS_CTX_BACKUP, 1, devices_,
+                                      luns_->data()),
+            S_OK);
+  EXPECT_EQ(create_->EndPrepareSnapshots(set), static_cast<HRESULT>(kVSS_E_INSUFFICIENT_STORAGE));
+  EXPECT_EQ(capture_->size(), 0u);  // VSS reports VSS_E_INSUFFICIENT_STORAGE itself
+}
+
+TEST_F(ProviderComEventLogTest, VetoInTheFreezeWindowWaitsForAbort) {
+  const GUID set = VetoedCommit();
+  EXPECT_EQ(capture_->size(), 0u);  // nothing written while the volumes are frozen
+  EXPECT_EQ(event_log_->gate().held(), 1u);
+  EXPECT_EQ(Legal(VssMethod::kAbortSnapshots, create_->AbortSnapshots(set)), S_OK);
+  const auto texts = capture_->texts();
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_THAT(texts[0], ::testing::HasSubstr("could not take the snapshots (VSS call CommitSnapshots)"));
+  EXPECT_FALSE(event_log_->frozen_set().has_value());
+}
+
+TEST_F(ProviderComEventLogTest, VetoInTheFreezeWindowWaitsForPostCommit) {
+  const GUID set = VetoedCommit();
+  EXPECT_EQ(capture_->size(), 0u);
+  const HRESULT post = Legal(VssMethod::kPostCommitSnapshots, create_->PostCommitSnapshots(set, 1));
+  EXPECT_NE(post, S_OK);  // the set failed at commit
+  const auto texts = capture_->texts();
+  ASSERT_GE(texts.size(), 1u);  // PostCommit's own failure may follow
+  EXPECT_THAT(texts[0], ::testing::HasSubstr("VSS call CommitSnapshots"));
+  EXPECT_EQ(event_log_->gate().held(), 0u);
+}
+
+TEST_F(ProviderComEventLogTest, PostCommitFailureNamingItsLunIsWrittenWhenPostCommitReturns) {
+  faults_->AddRule(MakeFaultRule(BackendOp::kDescribe, FaultKind::kError, std::nullopt, ErrorCode::kBackendFailure));
+  const GUID set = Prepare();
+  ASSERT_EQ(create_->PreCommitSnapshots(set), S_OK);
+  ASSERT_EQ(create_->CommitSnapshots(set), S_OK);
+  EXPECT_EQ(create_->PostCommitSnapshots(set, 1), static_cast<HRESULT>(kVSS_E_PROVIDER_VETO));
+  const auto texts = capture_->texts();
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_THAT(texts[0], ::testing::HasSubstr("(VSS call PostCommitSnapshots)"));
+  EXPECT_THAT(texts[0], ::testing::HasSubstr("on LUN " + source_.ToString()));
+  EXPECT_FALSE(event_log_->frozen_set().has_value());
+  EXPECT_EQ(Legal(VssMethod::kAbortSnapshots, create_->AbortSnapshots(set)), S_OK);
+}
+
+TEST_F(ProviderComEventLogTest, ANewSetEndsAWindowWhoseEndVssNeverSent) {
+  VetoedCommit();
+  EXPECT_EQ(capture_->size(), 0u);
+  faults_->ClearRules();
+  Prepare();  // BeginPrepareSnapshot of another set: the old one is over
+  EXPECT_EQ(capture_->size(), 1u);
+}
+
+TEST_F(ProviderComEventLogTest, UnloadEndsTheWindow) {
+  VetoedCommit();
+  EXPECT_EQ(capture_->size(), 0u);
+  EXPECT_EQ(Legal(VssMethod::kOnUnload, notify_->OnUnload(FALSE)), S_OK);
+  EXPECT_EQ(capture_->size(), 1u);
+}
+
+TEST_F(ProviderComEventLogTest, SuccessfulSetWritesNothing) {
+  const GUID set = Prepare();
+  EXPECT_EQ(create_->PreCommitSnapshots(set), S_OK);
+  EXPECT_TRUE(event_log_->frozen_set().has_value());
+  EXPECT_EQ(create_->CommitSnapshots(set), S_OK);
+  EXPECT_EQ(create_->PostCommitSnapshots(set, 1), S_OK);
+  EXPECT_FALSE(event_log_->frozen_set().has_value());
+  EXPECT_EQ(create_->AbortSnapshots(set), S_OK);
+  EXPECT_EQ(capture_->size(), 0u);
 }
 
 }  // namespace

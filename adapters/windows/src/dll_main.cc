@@ -48,6 +48,11 @@ std::shared_ptr<SnapshotProvider> SharedProvider() {
   return provider;
 }
 
+// The process's Application event log (source "hwsnap"), whose entries wait
+// while volumes are frozen; null when it cannot be opened (then vetoes are
+// explained in the hwsnap log only). See admin_event_log_windows.h.
+std::shared_ptr<AdminEventLog> SharedEventLog() { return ProcessAdminEventLog(); }
+
 HRESULT AsHresult(std::uint32_t result) { return static_cast<HRESULT>(result); }
 
 // Once a provider object exists, the core's logging thread (and possibly
@@ -96,7 +101,7 @@ class ProviderClassFactory final : public IClassFactory {
     if (outer != nullptr) return CLASS_E_NOAGGREGATION;
     try {
       PinModule();
-      return CreateVssProviderObject(SharedProvider(), iid, object);
+      return CreateVssProviderObject(SharedProvider(), SharedEventLog(), iid, object);
     } catch (const std::bad_alloc&) {
       return AsHresult(kE_OUTOFMEMORY);
     } catch (...) {

@@ -4,7 +4,9 @@
 // unpacks its arguments into core types (vds_lun_conversion, guid_conversion),
 // calls hwsnap::SnapshotProvider, and turns the Status into a legal HRESULT
 // through MapStatusToResult — all inside Run(), the one place that catches
-// exceptions and logs failures. No snapshot logic lives here.
+// exceptions, logs failures and reports those that owe the administrator an
+// event-log entry (AdminEventLog, which holds them while volumes are frozen).
+// No snapshot logic lives here.
 #include "hwsnap/windows/provider_com.h"
 
 #include <objbase.h>
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <exception>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "hwsnap/logging.h"
 #include "hwsnap/status.h"
+#include "hwsnap/windows/admin_event_text.h"
 #include "hwsnap/windows/guid_conversion.h"
 #include "hwsnap/windows/vds_lun_conversion.h"
 #include "hwsnap/windows/vss_results.h"
@@ -81,6 +85,19 @@ absl::Status CheckDeviceNames(absl::string_view what, const VSS_PWSZ* names) {
 
 SnapshotSetId SetId(const VSS_ID& id) { return GuidFromWindows<SnapshotSetTag>(id); }
 
+// What a method knows about where it failed, for the event-log entry. The
+// body of a method may fill `lun` once it has converted its one LUN.
+struct CallFacts {
+  std::optional<SnapshotSetId> set;
+  std::string lun;
+};
+
+CallFacts ForSet(const VSS_ID& id) {
+  CallFacts facts;
+  facts.set = SetId(id);
+  return facts;
+}
+
 // COM interfaces have no virtual destructor by design: objects are deleted
 // only by their own Release(), through the concrete type.
 #pragma GCC diagnostic push
@@ -89,7 +106,8 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
                           public IVssProviderCreateSnapshotSet,
                           public IVssProviderNotifications {
  public:
-  explicit VssProvider(std::shared_ptr<SnapshotProvider> provider) : provider_(std::move(provider)) {
+  VssProvider(std::shared_ptr<SnapshotProvider> provider, std::shared_ptr<AdminEventLog> event_log)
+      : provider_(std::move(provider)), event_log_(std::move(event_log)) {
     g_live_objects.fetch_add(1);
   }
   virtual ~VssProvider() { g_live_objects.fetch_sub(1); }
@@ -139,12 +157,14 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
 
   HRESULT STDMETHODCALLTYPE FillInLunInfo(VSS_PWSZ wszDeviceName, VDS_LUN_INFORMATION* pLunInfo,
                                           WINBOOL* pbIsSupported) override {
-    return Run(VssMethod::kFillInLunInfo, [&]() -> absl::Status {
+    CallFacts facts;
+    return Run(VssMethod::kFillInLunInfo, facts, [&]() -> absl::Status {
       if (pbIsSupported == nullptr) return InvalidArgumentError("FillInLunInfo: null pbIsSupported");
       *pbIsSupported = FALSE;
       if (pLunInfo == nullptr) return InvalidArgumentError("FillInLunInfo: null pLunInfo");
       absl::StatusOr<LunIdentity> lun = LunIdentityFromVds(pLunInfo);
       if (!lun.ok()) return lun.status();
+      facts.lun = lun->ToString();
       absl::StatusOr<bool> supported = provider_->FillInLunInfo(Narrow(wszDeviceName), *lun);
       if (!supported.ok()) return supported.status();
       if (!*supported) return absl::OkStatus();
@@ -170,7 +190,10 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
   HRESULT STDMETHODCALLTYPE BeginPrepareSnapshot(VSS_ID SnapshotSetId, VSS_ID SnapshotId, LONG lContext,
                                                  LONG lLunCount, VSS_PWSZ* rgDeviceNames,
                                                  VDS_LUN_INFORMATION* rgLunInformation) override {
-    return Run(VssMethod::kBeginPrepareSnapshot, [&]() -> absl::Status {
+    // A new set ends a set whose freeze window is still open (implicit abort).
+    if (event_log_ != nullptr) event_log_->NoteSetBegan(SetId(SnapshotSetId));
+    CallFacts facts = ForSet(SnapshotSetId);
+    return Run(VssMethod::kBeginPrepareSnapshot, facts, [&]() -> absl::Status {
       if (auto s = CheckDeviceNames("BeginPrepareSnapshot", rgDeviceNames); !s.ok()) return s;
       absl::StatusOr<std::vector<LunIdentity>> luns =
           ReadLuns("BeginPrepareSnapshot", lLunCount, rgLunInformation);
@@ -218,10 +241,12 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
   }
 
   HRESULT STDMETHODCALLTYPE OnLunEmpty(VSS_PWSZ wszDeviceName, VDS_LUN_INFORMATION* pInformation) override {
-    return Run(VssMethod::kOnLunEmpty, [&]() -> absl::Status {
+    CallFacts facts;
+    return Run(VssMethod::kOnLunEmpty, facts, [&]() -> absl::Status {
       if (pInformation == nullptr) return InvalidArgumentError("OnLunEmpty: null pInformation");
       absl::StatusOr<LunIdentity> lun = LunIdentityFromVds(pInformation);
       if (!lun.ok()) return lun.status();
+      facts.lun = lun->ToString();
       return provider_->OnLunEmpty(Narrow(wszDeviceName), *lun);
     });
   }
@@ -271,30 +296,47 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
 
   // --- IVssProviderCreateSnapshotSet ---------------------------------------
   HRESULT STDMETHODCALLTYPE EndPrepareSnapshots(VSS_ID SnapshotSetId) override {
-    return Run(VssMethod::kEndPrepareSnapshots,
+    CallFacts facts = ForSet(SnapshotSetId);
+    return Run(VssMethod::kEndPrepareSnapshots, facts,
                [&] { return provider_->EndPrepareSnapshots(SetId(SnapshotSetId)); });
   }
   HRESULT STDMETHODCALLTYPE PreCommitSnapshots(VSS_ID SnapshotSetId) override {
-    return Run(VssMethod::kPreCommitSnapshots, [&] { return provider_->PreCommitSnapshots(SetId(SnapshotSetId)); });
+    // The writers are frozen from here to PostCommitSnapshots: hold entries.
+    if (event_log_ != nullptr) event_log_->EnterFreezeWindow(SetId(SnapshotSetId));
+    CallFacts facts = ForSet(SnapshotSetId);
+    return Run(VssMethod::kPreCommitSnapshots, facts,
+               [&] { return provider_->PreCommitSnapshots(SetId(SnapshotSetId)); });
   }
   HRESULT STDMETHODCALLTYPE CommitSnapshots(VSS_ID SnapshotSetId) override {
-    return Run(VssMethod::kCommitSnapshots, [&] { return provider_->CommitSnapshots(SetId(SnapshotSetId)); });
+    CallFacts facts = ForSet(SnapshotSetId);
+    return Run(VssMethod::kCommitSnapshots, facts, [&] { return provider_->CommitSnapshots(SetId(SnapshotSetId)); });
   }
   HRESULT STDMETHODCALLTYPE PostCommitSnapshots(VSS_ID SnapshotSetId, LONG lSnapshotsCount) override {
-    return Run(VssMethod::kPostCommitSnapshots, [&] {
+    CallFacts facts = ForSet(SnapshotSetId);
+    const HRESULT hr = Run(VssMethod::kPostCommitSnapshots, facts, [&] {
       return provider_->PostCommitSnapshots(SetId(SnapshotSetId), static_cast<std::int32_t>(lSnapshotsCount));
     });
+    LeaveFreezeWindow(SnapshotSetId, "PostCommitSnapshots returned");
+    return hr;
   }
   HRESULT STDMETHODCALLTYPE PreFinalCommitSnapshots(VSS_ID SnapshotSetId) override {
-    return Run(VssMethod::kPreFinalCommitSnapshots,
+    LeaveFreezeWindow(SnapshotSetId, "PreFinalCommitSnapshots: the writers have thawed");
+    CallFacts facts = ForSet(SnapshotSetId);
+    return Run(VssMethod::kPreFinalCommitSnapshots, facts,
                [&] { return provider_->PreFinalCommitSnapshots(SetId(SnapshotSetId)); });
   }
   HRESULT STDMETHODCALLTYPE PostFinalCommitSnapshots(VSS_ID SnapshotSetId) override {
-    return Run(VssMethod::kPostFinalCommitSnapshots,
+    LeaveFreezeWindow(SnapshotSetId, "PostFinalCommitSnapshots: the writers have thawed");
+    CallFacts facts = ForSet(SnapshotSetId);
+    return Run(VssMethod::kPostFinalCommitSnapshots, facts,
                [&] { return provider_->PostFinalCommitSnapshots(SetId(SnapshotSetId)); });
   }
   HRESULT STDMETHODCALLTYPE AbortSnapshots(VSS_ID SnapshotSetId) override {
-    return Run(VssMethod::kAbortSnapshots, [&] { return provider_->AbortSnapshots(SetId(SnapshotSetId)); });
+    CallFacts facts = ForSet(SnapshotSetId);
+    const HRESULT hr =
+        Run(VssMethod::kAbortSnapshots, facts, [&] { return provider_->AbortSnapshots(SetId(SnapshotSetId)); });
+    LeaveFreezeWindow(SnapshotSetId, "AbortSnapshots returned");
+    return hr;
   }
 
   // --- IVssProviderNotifications -------------------------------------------
@@ -303,6 +345,7 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
     return Run(VssMethod::kOnLoad, [] { return absl::OkStatus(); });
   }
   HRESULT STDMETHODCALLTYPE OnUnload(WINBOOL bForceUnload) override {
+    LeaveFreezeWindow("the provider is being unloaded");
     return Run(bForceUnload ? VssMethod::kOnUnloadForced : VssMethod::kOnUnload, [] {
       FlushLogs();
       return absl::OkStatus();
@@ -311,9 +354,10 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
 
  private:
   // The one exit of every method: runs `body`, maps its Status (or an
-  // exception) to a result the method may return, and logs failures.
+  // exception) to a result the method may return, logs failures and reports
+  // those that owe the administrator an event-log entry (`facts` says where).
   template <typename Body>
-  HRESULT Run(VssMethod method, Body&& body) noexcept {
+  HRESULT Run(VssMethod method, CallFacts& facts, Body&& body) noexcept {
     absl::Status status;
     try {
       status = body();
@@ -326,32 +370,68 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
     }
     const std::uint32_t result = MapStatusToResult(method, status);
     if (!status.ok()) {
+      const bool owed = NeedsEventLogEntry(result);
       try {
         Log()->warn("{}: {} -> {}{}", VssMethodName(method), status.ToString(), VssResultName(result),
-                    NeedsEventLogEntry(result) ? " (event-log entry owed)" : "");
+                    !owed ? "" : event_log_ != nullptr ? " (event-log entry reported)" : " (no event log to report to)");
       } catch (...) {
         // Logging must never change the result.
       }
+      if (owed && event_log_ != nullptr) {
+        try {
+          AdminEventFacts event;
+          event.method = method;
+          event.status = status;
+          event.result = result;
+          event.set_id = facts.set;
+          event.lun = facts.lun;
+          event_log_->Report(event);  // held while the freeze window is open
+        } catch (...) {
+          // Copying the facts may fail for want of memory; the log line above stands.
+        }
+      }
     }
+    // The safety timeout of a freeze window whose end VSS never sent; never
+    // inside CommitSnapshots, where even that check's possible I/O is banned.
+    if (event_log_ != nullptr && method != VssMethod::kCommitSnapshots) event_log_->Poll();
     return AsHresult(result);
+  }
+  template <typename Body>
+  HRESULT Run(VssMethod method, Body&& body) noexcept {
+    CallFacts facts;
+    return Run(method, facts, std::forward<Body>(body));
+  }
+
+  // Ends the freeze window (of `set` only, in the second form); see provider_com.h.
+  void LeaveFreezeWindow(absl::string_view why) noexcept {
+    if (event_log_ != nullptr) event_log_->LeaveFreezeWindow(why);
+  }
+  void LeaveFreezeWindow(const VSS_ID& set, absl::string_view why) noexcept {
+    if (event_log_ != nullptr) event_log_->LeaveFreezeWindow(SetId(set), why);
   }
 
   std::atomic<ULONG> refs_{1};
   const std::shared_ptr<SnapshotProvider> provider_;
+  const std::shared_ptr<AdminEventLog> event_log_;  // may be null
 };
 #pragma GCC diagnostic pop
 
 }  // namespace
 
-HRESULT CreateVssProviderObject(std::shared_ptr<SnapshotProvider> provider, REFIID iid, void** object) noexcept {
+HRESULT CreateVssProviderObject(std::shared_ptr<SnapshotProvider> provider, std::shared_ptr<AdminEventLog> event_log,
+                                REFIID iid, void** object) noexcept {
   if (object == nullptr) return E_POINTER;
   *object = nullptr;
   if (provider == nullptr) return AsHresult(kE_INVALIDARG);
-  VssProvider* created = new (std::nothrow) VssProvider(std::move(provider));
+  VssProvider* created = new (std::nothrow) VssProvider(std::move(provider), std::move(event_log));
   if (created == nullptr) return AsHresult(kE_OUTOFMEMORY);
   const HRESULT hr = created->QueryInterface(iid, object);
   created->Release();  // the creation reference; QueryInterface took its own
   return hr;
+}
+
+HRESULT CreateVssProviderObject(std::shared_ptr<SnapshotProvider> provider, REFIID iid, void** object) noexcept {
+  return CreateVssProviderObject(std::move(provider), nullptr, iid, object);
 }
 
 long LiveVssProviderObjects() noexcept { return g_live_objects.load(); }

@@ -15,8 +15,22 @@
 // hwsnap::windows::MapStatusToResult, so it only ever returns results its
 // documentation page lists.
 //
+// Failures that oblige the provider to explain itself (NeedsEventLogEntry:
+// vetoes and unexplained failures) are reported to an AdminEventLog, which
+// holds them while the set's volumes are frozen: the object opens the freeze
+// window when PreCommitSnapshots starts and closes it when
+// PostCommitSnapshots or AbortSnapshots of that set returns — and also when
+// a set begins while another set's window is still open (BeginPrepareSnapshot
+// with a new set id ends the old set), when PreFinalCommitSnapshots or
+// PostFinalCommitSnapshots of that set arrives (the writers have thawed), and
+// on OnUnload. Every call except CommitSnapshots also applies the window's
+// safety timeout (AdminEventLog::Poll). Closing at the end of
+// PostCommitSnapshots writes the held entries before that call returns: VSS
+// has released I/O by then ("any I/O deferred from Commit" belongs there).
+//
 //   IUnknown* unknown = nullptr;
-//   HRESULT hr = CreateVssProviderObject(provider, IID_IUnknown, reinterpret_cast<void**>(&unknown));
+//   HRESULT hr = CreateVssProviderObject(provider, ProcessAdminEventLog(), IID_IUnknown,
+//                                        reinterpret_cast<void**>(&unknown));
 #ifndef HWSNAP_WINDOWS_PROVIDER_COM_H_
 #define HWSNAP_WINDOWS_PROVIDER_COM_H_
 
@@ -25,14 +39,21 @@
 #include <memory>
 
 #include "hwsnap/provider.h"
+#include "hwsnap/windows/admin_event_log.h"
+#include "hwsnap/windows/admin_event_log_windows.h"  // ProcessAdminEventLog(), what the DLL passes
 
 namespace hwsnap {
 namespace windows {
 
-// Creates a provider object over `provider` and returns its `iid` interface
-// in `*object` (with one reference). E_POINTER for a null `object`,
-// E_INVALIDARG for a null `provider`, E_NOINTERFACE for an interface the
-// object does not implement, E_OUTOFMEMORY.
+// Creates a provider object over `provider` reporting to `event_log` (null:
+// no event log; failures are then only in the component log) and returns
+// its `iid` interface in `*object` (with one reference). E_POINTER for a
+// null `object`, E_INVALIDARG for a null `provider`, E_NOINTERFACE for an
+// interface the object does not implement, E_OUTOFMEMORY.
+HRESULT CreateVssProviderObject(std::shared_ptr<SnapshotProvider> provider, std::shared_ptr<AdminEventLog> event_log,
+                                REFIID iid, void** object) noexcept;
+
+// The same without an event log (tests that do not look at it).
 HRESULT CreateVssProviderObject(std::shared_ptr<SnapshotProvider> provider, REFIID iid, void** object) noexcept;
 
 // Provider objects alive in this process (for DllCanUnloadNow).

@@ -16,12 +16,16 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
+#include <stdexcept>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "admin_event_capture_sink.h"
+#include "hwsnap/backend.h"
+#include "hwsnap/cancel_token.h"
 #include "hwsnap/ids.h"
 #include "hwsnap/lun_identity.h"
 #include "hwsnap/mock/fault_injecting_backend.h"
@@ -184,6 +188,66 @@ TEST_F(ProviderComTest, UnknownLunsAreNotSupported) {
   Legal(VssMethod::kAreLunsSupported, hr);
   EXPECT_EQ(hr, S_OK);
   EXPECT_EQ(supported, FALSE);
+}
+
+// A backend whose every call throws: what a buggy vendor backend does. No
+// exception may reach VSS; out-of-memory stays out-of-memory.
+template <typename Exception>
+class ThrowingBackend final : public ForwardingBackend {
+ public:
+  using ForwardingBackend::ForwardingBackend;
+  absl::StatusOr<LunSupport> IdentifyLun(const LunIdentity&) override { throw Exception("identify"); }
+  absl::StatusOr<TargetId> PrepareTarget(const LunIdentity&, const CancelToken&) override {
+    throw Exception("prepare");
+  }
+};
+
+struct BadAlloc : std::bad_alloc {
+  explicit BadAlloc(const char*) {}
+};
+
+template <typename Exception>
+void DriveThrowingBackend(HRESULT expected_are_luns_supported) {
+  auto mock = std::make_shared<MockBackend>();
+  const LunIdentity lun = mock->AddSourceLun();
+  auto provider = std::make_shared<SnapshotProvider>(std::make_shared<ThrowingBackend<Exception>>(mock));
+  IVssHardwareSnapshotProvider* hw = nullptr;
+  ASSERT_EQ(CreateVssProviderObject(provider, IID_IVssHardwareSnapshotProvider, reinterpret_cast<void**>(&hw)),
+            S_OK);
+  IVssProviderCreateSnapshotSet* create = nullptr;
+  ASSERT_EQ(hw->QueryInterface(IID_IVssProviderCreateSnapshotSet, reinterpret_cast<void**>(&create)), S_OK);
+  VdsLuns luns(std::vector<LunIdentity>{lun});
+  wchar_t device[] = L"\\\\?\\PhysicalDrive1";
+  VSS_PWSZ devices[] = {device};
+  WINBOOL supported = TRUE;
+  HRESULT hr = hw->AreLunsSupported(1, VSS_CTX_BACKUP, devices, luns.data(), &supported);
+  EXPECT_TRUE(IsLegalResult(VssMethod::kAreLunsSupported, static_cast<std::uint32_t>(hr)))
+      << VssResultName(static_cast<std::uint32_t>(hr));
+  EXPECT_EQ(hr, expected_are_luns_supported) << VssResultName(static_cast<std::uint32_t>(hr));
+  EXPECT_EQ(supported, FALSE) << "never agree to a snapshot the backend could not even look at";
+
+  const VSS_ID set = GuidToWindows(SnapshotSetId::Random());
+  hr = hw->BeginPrepareSnapshot(set, GuidToWindows(SnapshotId::Random()), VSS_CTX_BACKUP, 1, devices, luns.data());
+  EXPECT_TRUE(IsLegalResult(VssMethod::kBeginPrepareSnapshot, static_cast<std::uint32_t>(hr)))
+      << VssResultName(static_cast<std::uint32_t>(hr));
+  hr = create->EndPrepareSnapshots(set);
+  EXPECT_TRUE(IsLegalResult(VssMethod::kEndPrepareSnapshots, static_cast<std::uint32_t>(hr)))
+      << VssResultName(static_cast<std::uint32_t>(hr));
+  EXPECT_NE(hr, S_OK);
+  EXPECT_EQ(create->AbortSnapshots(set), S_OK);
+  EXPECT_EQ(mock->LiveTargetCount(), 0);
+  create->Release();
+  hw->Release();
+}
+
+TEST(ProviderComThrowingBackendTest, BadAllocIsOutOfMemoryAndNothingEscapes) {
+  DriveThrowingBackend<BadAlloc>(static_cast<HRESULT>(kE_OUTOFMEMORY));
+}
+
+// A backend failure while identifying is "not supported" (S_OK, FALSE): VSS
+// then asks another provider instead of failing the backup.
+TEST(ProviderComThrowingBackendTest, AnyOtherExceptionMeansNotSupportedAndNothingEscapes) {
+  DriveThrowingBackend<std::runtime_error>(S_OK);
 }
 
 TEST_F(ProviderComTest, UnknownLunsAreLeftAloneByFillInLunInfoAndGetTargetLuns) {

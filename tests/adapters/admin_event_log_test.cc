@@ -79,6 +79,20 @@ TEST(AdminEventLogTest, LeavingForAnotherSetKeepsTheWindowOpen) {
   EXPECT_FALSE(log.frozen_set().has_value());
 }
 
+TEST(AdminEventLogTest, AStrayPreCommitDoesNotTakeOverTheWindow) {
+  auto capture = std::make_shared<CaptureSink>();
+  AdminEventLog log(capture);
+  const SnapshotSetId set = SnapshotSetId::Random();
+  EXPECT_TRUE(log.EnterFreezeWindow(set));
+  EXPECT_FALSE(log.EnterFreezeWindow(set)) << "already open";
+  EXPECT_FALSE(log.EnterFreezeWindow(SnapshotSetId::Random())) << "a stray set id does not take over";
+  EXPECT_EQ(log.frozen_set(), set);
+  log.Report(VetoFacts(VssMethod::kCommitSnapshots, set, "commit refused"));
+  log.LeaveFreezeWindow(set, "PostCommitSnapshots returned");
+  EXPECT_EQ(capture->size(), 1u) << "the real set's PostCommit ends the window";
+  EXPECT_FALSE(log.frozen_set().has_value());
+}
+
 TEST(AdminEventLogTest, ANewSetClosesTheWindowOfAnAbandonedOne) {
   auto capture = std::make_shared<CaptureSink>();
   AdminEventLog log(capture);

@@ -462,6 +462,30 @@ TEST_F(ProviderComEventLogTest, FailuresThatExplainThemselvesWriteNoEntry) {
   EXPECT_EQ(capture_->size(), 0u);  // VSS reports VSS_E_INSUFFICIENT_STORAGE itself
 }
 
+TEST_F(ProviderComEventLogTest, StrayCallsDuringTheFreezeWindowReleaseNothing) {
+  const GUID set = VetoedCommit();
+  ASSERT_EQ(event_log_->gate().held(), 1u);
+  // A malformed BeginPrepare with a new set id is refused: it must not end the window.
+  EXPECT_EQ(Legal(VssMethod::kBeginPrepareSnapshot,
+                  hw_->BeginPrepareSnapshot(GuidToWindows(SnapshotSetId::Random()),
+                                            GuidToWindows(SnapshotId::Random()), VSS_CTX_BACKUP, 0, devices_,
+                                            luns_->data())),
+            static_cast<HRESULT>(kE_INVALIDARG));
+  // PreCommit of a set nobody knows neither takes over nor ends the window.
+  Legal(VssMethod::kPreCommitSnapshots, create_->PreCommitSnapshots(GuidToWindows(SnapshotSetId::Random())));
+  EXPECT_EQ(capture_->size(), 0u) << "nothing written while the volumes are frozen";
+  EXPECT_EQ(event_log_->frozen_set(), GuidFromWindows<SnapshotSetTag>(set));
+  EXPECT_EQ(Legal(VssMethod::kAbortSnapshots, create_->AbortSnapshots(set)), S_OK);
+  EXPECT_GE(capture_->size(), 1u) << "the real set's abort writes what was held";
+  EXPECT_FALSE(event_log_->frozen_set().has_value());
+}
+
+TEST_F(ProviderComEventLogTest, PreCommitOfAnUnknownSetOpensNoWindow) {
+  Legal(VssMethod::kPreCommitSnapshots, create_->PreCommitSnapshots(GuidToWindows(SnapshotSetId::Random())));
+  EXPECT_FALSE(event_log_->frozen_set().has_value());
+  EXPECT_FALSE(event_log_->gate().is_open());
+}
+
 TEST_F(ProviderComEventLogTest, VetoInTheFreezeWindowWaitsForAbort) {
   const GUID set = VetoedCommit();
   EXPECT_EQ(capture_->size(), 0u);  // nothing written while the volumes are frozen

@@ -47,12 +47,21 @@ void AdminEventLog::Report(const AdminEventFacts& facts) noexcept {
   }
 }
 
-void AdminEventLog::EnterFreezeWindow(const SnapshotSetId& set) noexcept {
+bool AdminEventLog::EnterFreezeWindow(const SnapshotSetId& set) noexcept {
   try {
     std::lock_guard<std::mutex> lock(mu_);
+    if (gate_->is_open() && frozen_set_.has_value()) {
+      if (*frozen_set_ != set) {
+        Log()->warn("{} PreCommitSnapshots: the freeze window of set {} stays that set's", set.ToString(),
+                    frozen_set_->ToString());
+      }
+      return false;
+    }
     frozen_set_ = set;
     gate_->Open();
+    return true;
   } catch (...) {
+    return false;
   }
 }
 

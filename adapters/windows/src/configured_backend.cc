@@ -56,7 +56,7 @@ std::shared_ptr<Backend> CreateConfiguredBackendOrNone(const ProviderConfig& con
   }
   const std::string reason =
       absl::StrCat("hwsnap cannot create its backend, so it supports no LUN: ", backend.status().message(),
-                   ". Fix the configuration and restart the VSS service.");
+                   ". Fix the configuration; it is read again when VSS next loads the provider.");
   GetLogger("adapter.config")->error("{}", reason);
   return std::make_shared<NoBackend>(reason);
 }

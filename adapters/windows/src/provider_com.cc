@@ -50,6 +50,28 @@ std::shared_ptr<spdlog::logger> Log() {
 
 HRESULT AsHresult(std::uint32_t result) { return static_cast<HRESULT>(result); }
 
+// The failures the catch-all of Run reports, built before they are needed:
+// a handler that allocated a fresh Status could itself throw bad_alloc inside
+// a noexcept method, and that is std::terminate — the COM+ host would die.
+// Copying a built Status only bumps a reference count.
+const absl::Status& PrebuiltOutOfMemory() {
+  static const absl::Status status = OutOfMemoryError("allocation failed");
+  return status;
+}
+const absl::Status& PrebuiltUnexpectedException() {
+  static const absl::Status status = BackendFailureError("unexpected exception");
+  return status;
+}
+
+// `prebuilt`, or a copy with `what` added when memory allows.
+absl::Status Describe(const absl::Status& prebuilt, const char* what) noexcept {
+  try {
+    return BackendFailureError(absl::StrCat("unexpected exception: ", what));
+  } catch (...) {
+    return prebuilt;
+  }
+}
+
 // UTF-16 -> UTF-8 for device names in logs and core calls; null -> "".
 std::string Narrow(const wchar_t* text) {
   if (text == nullptr) return std::string();
@@ -190,14 +212,18 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
   HRESULT STDMETHODCALLTYPE BeginPrepareSnapshot(VSS_ID SnapshotSetId, VSS_ID SnapshotId, LONG lContext,
                                                  LONG lLunCount, VSS_PWSZ* rgDeviceNames,
                                                  VDS_LUN_INFORMATION* rgLunInformation) override {
-    // A new set ends a set whose freeze window is still open (implicit abort).
-    if (event_log_ != nullptr) event_log_->NoteSetBegan(SetId(SnapshotSetId));
     CallFacts facts = ForSet(SnapshotSetId);
     return Run(VssMethod::kBeginPrepareSnapshot, facts, [&]() -> absl::Status {
       if (auto s = CheckDeviceNames("BeginPrepareSnapshot", rgDeviceNames); !s.ok()) return s;
       absl::StatusOr<std::vector<LunIdentity>> luns =
           ReadLuns("BeginPrepareSnapshot", lLunCount, rgLunInformation);
       if (!luns.ok()) return luns.status();
+      // A new set ends a set whose freeze window is still open (implicit
+      // abort) — but only a well-formed call: a malformed one is refused and
+      // must not release entries while volumes may be frozen.
+      if (event_log_ != nullptr && !IsEqualGUID(SnapshotSetId, GUID_NULL)) {
+        event_log_->NoteSetBegan(SetId(SnapshotSetId));
+      }
       return provider_->BeginPrepareSnapshot(SetId(SnapshotSetId), GuidFromWindows<SnapshotTag>(SnapshotId),
                                              static_cast<std::int32_t>(lContext), *luns);
     });
@@ -302,10 +328,16 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
   }
   HRESULT STDMETHODCALLTYPE PreCommitSnapshots(VSS_ID SnapshotSetId) override {
     // The writers are frozen from here to PostCommitSnapshots: hold entries.
-    if (event_log_ != nullptr) event_log_->EnterFreezeWindow(SetId(SnapshotSetId));
+    // A window already open for another set stays that set's; one this call
+    // opened for a set the core does not know is closed again.
+    const bool opened = event_log_ != nullptr && event_log_->EnterFreezeWindow(SetId(SnapshotSetId));
     CallFacts facts = ForSet(SnapshotSetId);
-    return Run(VssMethod::kPreCommitSnapshots, facts,
-               [&] { return provider_->PreCommitSnapshots(SetId(SnapshotSetId)); });
+    const HRESULT hr = Run(VssMethod::kPreCommitSnapshots, facts,
+                           [&] { return provider_->PreCommitSnapshots(SetId(SnapshotSetId)); });
+    if (opened && (hr == AsHresult(kVSS_E_OBJECT_NOT_FOUND) || hr == AsHresult(kE_INVALIDARG))) {
+      LeaveFreezeWindow(SnapshotSetId, "PreCommitSnapshots refused a set it does not know");
+    }
+    return hr;
   }
   HRESULT STDMETHODCALLTYPE CommitSnapshots(VSS_ID SnapshotSetId) override {
     CallFacts facts = ForSet(SnapshotSetId);
@@ -362,11 +394,11 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
     try {
       status = body();
     } catch (const std::bad_alloc&) {
-      status = OutOfMemoryError("allocation failed");
+      status = PrebuiltOutOfMemory();  // no allocation here (see PrebuiltOutOfMemory)
     } catch (const std::exception& e) {
-      status = BackendFailureError(absl::StrCat("unexpected exception: ", e.what()));
+      status = Describe(PrebuiltUnexpectedException(), e.what());
     } catch (...) {
-      status = BackendFailureError("unexpected exception");
+      status = PrebuiltUnexpectedException();
     }
     const std::uint32_t result = MapStatusToResult(method, status);
     if (!status.ok()) {
@@ -423,6 +455,12 @@ HRESULT CreateVssProviderObject(std::shared_ptr<SnapshotProvider> provider, std:
   if (object == nullptr) return E_POINTER;
   *object = nullptr;
   if (provider == nullptr) return AsHresult(kE_INVALIDARG);
+  try {
+    PrebuiltOutOfMemory();  // built now, while memory is plentiful
+    PrebuiltUnexpectedException();
+  } catch (...) {
+    return AsHresult(kE_OUTOFMEMORY);
+  }
   VssProvider* created = new (std::nothrow) VssProvider(std::move(provider), std::move(event_log));
   if (created == nullptr) return AsHresult(kE_OUTOFMEMORY);
   const HRESULT hr = created->QueryInterface(iid, object);

@@ -69,14 +69,36 @@ std::string Absolute(const std::string& path) {
   return Narrow(full);
 }
 
+// The configuration file an earlier installation recorded in
+// HKLM\SOFTWARE\hwsnap\ConfigFile, or empty. Re-registering (an upgrade)
+// without --config keeps it: resetting it to the default would silently leave
+// the provider with "backend = none".
+std::string RecordedConfigPath() {
+  using namespace hwsnap::windows;  // provider_ids.h
+  wchar_t value[MAX_PATH * 4] = {};
+  DWORD bytes = sizeof(value);
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, kConfigRegistryKey, kConfigFileValue, RRF_RT_REG_SZ, nullptr, value,
+                   &bytes) != ERROR_SUCCESS) {
+    return {};
+  }
+  return Narrow(value);
+}
+
 InstallSettings SettingsFor(const CommandLine& command_line) {
   using namespace hwsnap::windows;  // provider_ids.h
   InstallSettings settings;
   settings.dll_path = command_line.dll_path.has_value() ? Absolute(*command_line.dll_path)
                                                         : Narrow(ExecutableFolder() + L"hwsnap_vss.dll");
-  settings.config_path = command_line.config_path.has_value()
-                             ? Absolute(*command_line.config_path)
-                             : Narrow(ProgramDataFolder() + L"\\hwsnap\\hwsnap.conf");
+  const std::string recorded = RecordedConfigPath();
+  if (command_line.config_path.has_value()) {
+    settings.config_path = Absolute(*command_line.config_path);
+  } else if (!recorded.empty()) {
+    settings.config_path = recorded;
+    if (command_line.command == Command::kRegister) std::cout << "hwsnap-register: keeping the configuration file of the existing installation, " << recorded
+              << " (pass --config to choose another)\n";
+  } else {
+    settings.config_path = Narrow(ProgramDataFolder() + L"\\hwsnap\\hwsnap.conf");
+  }
   settings.provider_name = Narrow(kProviderName);
   settings.provider_id = Narrow(kProviderIdText);
   settings.provider_clsid = Narrow(kProviderClsidText);

@@ -500,6 +500,16 @@ absl::Status WindowsSystemActions::AddEventSource(const std::string& source, con
     status = RegSetValueExW(handle.get(), L"TypesSupported", 0, REG_DWORD, reinterpret_cast<const BYTE*>(&types),
                             sizeof(types));
   }
+  // The DLL's message table also names the categories (messages 1-5, one per
+  // log level spdlog passes as the category): Event Viewer shows them by name.
+  if (status == ERROR_SUCCESS) {
+    status = SetString(handle.get(), L"CategoryMessageFile", REG_EXPAND_SZ, Widen(message_file));
+  }
+  if (status == ERROR_SUCCESS) {
+    const DWORD categories = 5;
+    status = RegSetValueExW(handle.get(), L"CategoryCount", 0, REG_DWORD, reinterpret_cast<const BYTE*>(&categories),
+                            sizeof(categories));
+  }
   if (status != ERROR_SUCCESS) return Win32Error(status, absl::StrCat("cannot configure event source ", source));
   return absl::OkStatus();
 }

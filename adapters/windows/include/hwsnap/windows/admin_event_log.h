@@ -48,7 +48,10 @@ class AdminEventLog {
   void Report(const AdminEventFacts& facts) noexcept;
 
   // The volumes of `set` are frozen (call it when PreCommitSnapshots starts).
-  void EnterFreezeWindow(const SnapshotSetId& set) noexcept;
+  // Returns true when this call opened the window; false when one is already
+  // open (a window open for another set stays that set's: a stray
+  // PreCommitSnapshots must not take over the real set's window).
+  bool EnterFreezeWindow(const SnapshotSetId& set) noexcept;
   // The freeze is over (PostCommitSnapshots or AbortSnapshots returned, the
   // writers thawed, the provider unloads): held entries are written now.
   // `why` goes to the component log.

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "contract_results.h"
+
 namespace hwsnap {
 namespace vss_driver {
 
@@ -76,7 +78,9 @@ void Timeline::PrintLocked(const std::string& line) {
 bool Timeline::Record(VssMethod method, const std::string& arguments, Clock::time_point start, std::uint32_t result,
                       const Expect& expect) {
   const Clock::time_point end = Clock::now();
-  const bool legal = IsLegalResult(method, result);
+  // Both the DLL's own tables and the driver's independent reading of the
+  // contract must accept the result.
+  const bool legal = IsLegalResult(method, result) && ContractAllows(method, result);
   const bool expected = expect.Accepts(result);
   char head[64];
   std::snprintf(head, sizeof(head), "+%10.3f ms  ", OffsetMs(start));

@@ -177,6 +177,20 @@ TEST_F(ProviderDllConfigTest, TheRegistryNamesTheConfigurationFile) {
   EXPECT_TRUE(FileExists(dir + L"\\hwsnap_vss.log")) << "log_directory from the file";
 }
 
+TEST_F(ProviderDllConfigTest, AnUnreadableRegistryValueIsAnErrorNotMissingConfiguration) {
+  // Not a path: the DLL must say the configuration is broken (and support
+  // nothing), not carry on as if no configuration had been recorded.
+  const DWORD not_a_path = 42;
+  ASSERT_EQ(RegSetKeyValueW(HKEY_LOCAL_MACHINE, kConfigRegistryKey, kConfigFileValue, REG_DWORD, &not_a_path,
+                            sizeof(not_a_path)),
+            ERROR_SUCCESS);
+  SetEnvironmentVariableW(L"HWSNAP_BACKEND", L"mock");  // would make the LUN supported if the error were ignored
+  IVssHardwareSnapshotProvider* hw = Create();
+  ASSERT_NE(hw, nullptr);
+  EXPECT_FALSE(Supported(hw, LunWithNaa(8)));
+  hw->Release();
+}
+
 TEST_F(ProviderDllConfigTest, EnvironmentOverridesTheFileNamedByHwsnapConfig) {
   const std::wstring file = ScratchDirectory(L"override") + L"\\hwsnap.conf";
   WriteFile(file, "backend = mock\r\nbackend.fault = prepare:insufficient-storage\r\n");

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <spdlog/sinks/rotating_file_sink.h>
@@ -58,22 +59,35 @@ std::optional<std::wstring> EnvironmentVariable(const wchar_t* name) {
   return value;
 }
 
-// HKLM\SOFTWARE\hwsnap\ConfigFile (REG_SZ or REG_EXPAND_SZ, expanded), or nullopt.
-std::optional<std::wstring> RegistryConfigPath() {
-  DWORD bytes = 0;
-  if (RegGetValueW(HKEY_LOCAL_MACHINE, kConfigRegistryKey, kConfigFileValue, RRF_RT_REG_SZ, nullptr, nullptr,
-                   &bytes) != ERROR_SUCCESS ||
-      bytes < sizeof(wchar_t)) {
-    return std::nullopt;
+// HKLM\SOFTWARE\hwsnap\ConfigFile (REG_SZ or REG_EXPAND_SZ, expanded);
+// nullopt when the key or value does not exist (no configuration: the
+// defaults); an error for anything else (access denied, wrong type), which
+// must not pass for "not configured".
+absl::StatusOr<std::optional<std::wstring>> RegistryConfigPath() {
+  const std::string where = "HKLM\\SOFTWARE\\hwsnap value ConfigFile";
+  for (int attempt = 0; attempt < 3; ++attempt) {  // the value may grow between the two calls
+    DWORD bytes = 0;
+    LSTATUS status = RegGetValueW(HKEY_LOCAL_MACHINE, kConfigRegistryKey, kConfigFileValue, RRF_RT_REG_SZ, nullptr,
+                                  nullptr, &bytes);
+    if (status == ERROR_FILE_NOT_FOUND || status == ERROR_PATH_NOT_FOUND) return std::optional<std::wstring>();
+    if (status != ERROR_SUCCESS) {
+      return InvalidArgumentError(absl::StrCat("cannot read ", where, ": Win32 error ", status,
+                                               " (it must be a REG_SZ or REG_EXPAND_SZ path)"));
+    }
+    std::wstring value(bytes / sizeof(wchar_t) + 1, L'\0');
+    bytes = static_cast<DWORD>(value.size() * sizeof(wchar_t));
+    status = RegGetValueW(HKEY_LOCAL_MACHINE, kConfigRegistryKey, kConfigFileValue, RRF_RT_REG_SZ, nullptr,
+                          value.data(), &bytes);
+    if (status == ERROR_MORE_DATA) continue;
+    if (status == ERROR_FILE_NOT_FOUND) return std::optional<std::wstring>();
+    if (status != ERROR_SUCCESS) {
+      return InvalidArgumentError(absl::StrCat("cannot read ", where, ": Win32 error ", status));
+    }
+    value.resize(wcsnlen(value.c_str(), value.size()));
+    if (value.empty()) return InvalidArgumentError(absl::StrCat(where, " is empty"));
+    return std::optional<std::wstring>(std::move(value));
   }
-  std::wstring value(bytes / sizeof(wchar_t), L'\0');
-  if (RegGetValueW(HKEY_LOCAL_MACHINE, kConfigRegistryKey, kConfigFileValue, RRF_RT_REG_SZ, nullptr, value.data(),
-                   &bytes) != ERROR_SUCCESS) {
-    return std::nullopt;
-  }
-  value.resize(wcsnlen(value.c_str(), value.size()));
-  if (value.empty()) return std::nullopt;
-  return value;
+  return InvalidArgumentError(absl::StrCat("cannot read ", where, ": it keeps changing"));
 }
 
 absl::StatusOr<std::string> ReadConfigFile(const std::wstring& path) {
@@ -93,7 +107,11 @@ absl::StatusOr<std::string> ReadConfigFile(const std::wstring& path) {
 // The configuration, or the error that makes the DLL support no LUN.
 absl::StatusOr<ProviderConfig> ReadConfig() {
   std::optional<std::wstring> path = EnvironmentVariable(L"HWSNAP_CONFIG");
-  if (!path) path = RegistryConfigPath();
+  if (!path) {
+    absl::StatusOr<std::optional<std::wstring>> recorded = RegistryConfigPath();
+    if (!recorded.ok()) return recorded.status();
+    path = *std::move(recorded);
+  }
   ProviderConfig config;
   if (path) {
     absl::StatusOr<std::string> text = ReadConfigFile(*path);

@@ -1,6 +1,7 @@
 // Asynchronous per-component loggers (see hwsnap/logging.h).
 #include "hwsnap/logging.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
@@ -18,6 +19,9 @@ namespace hwsnap {
 namespace {
 
 constexpr std::size_t kQueueSize = 8192;
+
+// Set by SkipFlushAtExit: the atexit flush must not run (see logging.h).
+std::atomic<bool> g_skip_exit_flush{false};
 
 struct LogRegistry {
   LogRegistry()
@@ -37,7 +41,9 @@ LogRegistry& Registry() {
   // static destructors run. Queued lines are written out by FlushLogs at exit.
   static LogRegistry* registry = [] {
     auto* r = new LogRegistry;
-    std::atexit([] { FlushLogs(); });
+    std::atexit([] {
+      if (!g_skip_exit_flush.load()) FlushLogs();
+    });
     return r;
   }();
   return *registry;
@@ -75,6 +81,8 @@ void SetLogLevel(spdlog::level::level_enum level) {
   r.level = level;
   for (const auto& logger : r.loggers) logger->set_level(level);
 }
+
+void SkipFlushAtExit() { g_skip_exit_flush.store(true); }
 
 void FlushLogs() {
   LogRegistry& r = Registry();

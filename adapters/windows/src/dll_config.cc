@@ -4,6 +4,7 @@
 #include <windows.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -149,6 +150,13 @@ std::filesystem::path LogFilePath(const ProviderConfig& config) {
 void ConfigureLogging(const ProviderConfig& config) {
   static std::once_flag once;
   std::call_once(once, [&config] {
+    // Registered after the core's own exit flush (the first GetLogger creates
+    // the log registry, which registers it), so it runs first: atexit is
+    // LIFO. This DLL is pinned, so its atexit handlers run only at process
+    // exit, after ExitProcess killed the logging thread — which may have died
+    // holding a sink's lock; flushing then would hang the host process.
+    GetLogger("adapter.config");
+    std::atexit([] { SkipFlushAtExit(); });
     const std::filesystem::path file = LogFilePath(config);
     std::error_code error;
     std::filesystem::create_directories(file.parent_path(), error);

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "dll_config.h"
+#include "hwsnap/logging.h"
 #include "hwsnap/provider.h"
 #include "hwsnap/windows/provider_com.h"
 #include "hwsnap/windows/provider_ids.h"
@@ -162,10 +163,16 @@ HRESULT Unregister() {
 }  // namespace windows
 }  // namespace hwsnap
 
-extern "C" BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, LPVOID) {
+extern "C" BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, LPVOID reserved) {
   if (reason == DLL_PROCESS_ATTACH) {
     hwsnap::windows::g_module = instance;
     DisableThreadLibraryCalls(instance);
+  } else if (reason == DLL_PROCESS_DETACH && reserved != nullptr) {
+    // The process is exiting and its other threads are already gone; the
+    // logging thread may have died holding a lock, so the core's exit flush
+    // must not run (dll_config.cc also arranges this from an atexit handler,
+    // whichever of the two the C runtime runs first).
+    hwsnap::SkipFlushAtExit();
   }
   return TRUE;
 }

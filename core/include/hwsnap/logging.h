@@ -49,6 +49,14 @@ void SetLogLevel(spdlog::level::level_enum level);
 // Blocks until queued log lines are written (call before exiting a process).
 void FlushLogs();
 
+// Turns off the flush that otherwise runs at exit (std::atexit). For a
+// Windows DLL: its atexit handlers run at DLL_PROCESS_DETACH after
+// ExitProcess has killed every other thread, so the logging thread may have
+// died holding the queue's or a sink's lock, and flushing would wait on it
+// forever (a host process that never exits). Flush earlier instead (the
+// provider's OnUnload does).
+void SkipFlushAtExit();
+
 }  // namespace hwsnap
 
 #endif  // HWSNAP_LOGGING_H_

@@ -7,46 +7,19 @@
 #
 #   tools/build-windows.sh
 #
-# Environment: HWSNAP_WIN_CACHE (dependency and Wine cache, default
-# build/windows-cache), HWSNAP_WIN_BUILD_DIR (default build/windows),
-# HWSNAP_WIN_BUILD_TYPE (default RelWithDebInfo), HWSNAP_JOBS (default: every
-# core), HWSNAP_WIN_CMAKE_ARGS (extra configure arguments, word-split),
-# HWSNAP_WINEPREFIX (Wine prefix, default <cache>/wine; give each concurrent
-# build its own).
+# Environment: HWSNAP_WIN_CACHE, HWSNAP_WIN_BUILD_DIR, HWSNAP_WIN_BUILD_TYPE,
+# HWSNAP_JOBS, HWSNAP_WIN_CMAKE_ARGS, HWSNAP_WINEPREFIX (see
+# tools/windows/common.sh).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export HWSNAP_WIN_CACHE="${HWSNAP_WIN_CACHE:-${REPO}/build/windows-cache}"
-mkdir -p "${HWSNAP_WIN_CACHE}"
-HWSNAP_WIN_CACHE="$(cd "${HWSNAP_WIN_CACHE}" && pwd)"
-BUILD_DIR="${HWSNAP_WIN_BUILD_DIR:-${REPO}/build/windows}"
-BUILD_TYPE="${HWSNAP_WIN_BUILD_TYPE:-RelWithDebInfo}"
-JOBS="${HWSNAP_JOBS:-$(nproc)}"
-export HWSNAP_JOBS="${JOBS}"
-
-log() { printf 'build-windows: %s\n' "$*"; }
-# Runs "$@" and reports how long it took; returns its exit status.
-timed() {
-  local name="$1" t0=${SECONDS} rc=0; shift
-  log "${name} ..."
-  "$@" || rc=$?
-  if [ "${rc}" -ne 0 ]; then
-    log "${name}: FAILED (exit ${rc}) after $((SECONDS - t0)) s"
-    return "${rc}"
-  fi
-  log "${name}: done in $((SECONDS - t0)) s"
-}
+LOG_NAME=build-windows
+# shellcheck source=tools/windows/common.sh
+source "${REPO}/tools/windows/common.sh"
 
 total_t0=${SECONDS}
 timed "packages" "${REPO}/tools/windows/setup-mingw.sh"
 timed "dependencies" "${REPO}/tools/windows/build-deps.sh"
-
-# One private Wine prefix for the build (gtest discovery) and the tests;
-# never ~/.wine. WINEDEBUG=-all keeps Wine's diagnostics out of test output.
-export WINEPREFIX="${HWSNAP_WINEPREFIX:-${HWSNAP_WIN_CACHE}/wine}"
-export WINEDEBUG=-all
-export WINEARCH=win64
-unset DISPLAY WAYLAND_DISPLAY
 
 # shellcheck disable=SC2086  # HWSNAP_WIN_CMAKE_ARGS is word-split on purpose
 timed "configure ${BUILD_DIR}" cmake -S "${REPO}" -B "${BUILD_DIR}" -G Ninja \

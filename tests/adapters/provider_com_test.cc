@@ -41,6 +41,13 @@ namespace hwsnap {
 namespace windows {
 namespace {
 
+// Checks `hr` is legal for `method` and returns it.
+HRESULT Legal(VssMethod method, HRESULT hr) {
+  EXPECT_TRUE(IsLegalResult(method, static_cast<std::uint32_t>(hr)))
+      << VssMethodName(method) << " returned " << VssResultName(static_cast<std::uint32_t>(hr));
+  return hr;
+}
+
 // Owns an array of VDS_LUN_INFORMATION filled by LunIdentityToVds.
 class VdsLuns {
  public:
@@ -80,13 +87,6 @@ class ProviderComTest : public ::testing::Test {
     if (create_ != nullptr) create_->Release();
     if (hw_ != nullptr) hw_->Release();
     EXPECT_EQ(LiveVssProviderObjects(), 0);
-  }
-
-  // Checks `hr` is legal for `method` and returns it.
-  static HRESULT Legal(VssMethod method, HRESULT hr) {
-    EXPECT_TRUE(IsLegalResult(method, static_cast<std::uint32_t>(hr)))
-        << VssMethodName(method) << " returned " << VssResultName(static_cast<std::uint32_t>(hr));
-    return hr;
   }
 
   std::shared_ptr<MockBackend> mock_;
@@ -220,20 +220,15 @@ void DriveThrowingBackend(HRESULT expected_are_luns_supported) {
   wchar_t device[] = L"\\\\?\\PhysicalDrive1";
   VSS_PWSZ devices[] = {device};
   WINBOOL supported = TRUE;
-  HRESULT hr = hw->AreLunsSupported(1, VSS_CTX_BACKUP, devices, luns.data(), &supported);
-  EXPECT_TRUE(IsLegalResult(VssMethod::kAreLunsSupported, static_cast<std::uint32_t>(hr)))
-      << VssResultName(static_cast<std::uint32_t>(hr));
+  HRESULT hr = Legal(VssMethod::kAreLunsSupported,
+                     hw->AreLunsSupported(1, VSS_CTX_BACKUP, devices, luns.data(), &supported));
   EXPECT_EQ(hr, expected_are_luns_supported) << VssResultName(static_cast<std::uint32_t>(hr));
   EXPECT_EQ(supported, FALSE) << "never agree to a snapshot the backend could not even look at";
 
   const VSS_ID set = GuidToWindows(SnapshotSetId::Random());
-  hr = hw->BeginPrepareSnapshot(set, GuidToWindows(SnapshotId::Random()), VSS_CTX_BACKUP, 1, devices, luns.data());
-  EXPECT_TRUE(IsLegalResult(VssMethod::kBeginPrepareSnapshot, static_cast<std::uint32_t>(hr)))
-      << VssResultName(static_cast<std::uint32_t>(hr));
-  hr = create->EndPrepareSnapshots(set);
-  EXPECT_TRUE(IsLegalResult(VssMethod::kEndPrepareSnapshots, static_cast<std::uint32_t>(hr)))
-      << VssResultName(static_cast<std::uint32_t>(hr));
-  EXPECT_NE(hr, S_OK);
+  Legal(VssMethod::kBeginPrepareSnapshot,
+        hw->BeginPrepareSnapshot(set, GuidToWindows(SnapshotId::Random()), VSS_CTX_BACKUP, 1, devices, luns.data()));
+  EXPECT_NE(Legal(VssMethod::kEndPrepareSnapshots, create->EndPrepareSnapshots(set)), S_OK);
   EXPECT_EQ(create->AbortSnapshots(set), S_OK);
   EXPECT_EQ(mock->LiveTargetCount(), 0);
   create->Release();
@@ -394,12 +389,6 @@ class ProviderComEventLogTest : public ::testing::Test {
     if (create_ != nullptr) create_->Release();
     if (hw_ != nullptr) hw_->Release();
     EXPECT_EQ(LiveVssProviderObjects(), 0);
-  }
-
-  static HRESULT Legal(VssMethod method, HRESULT hr) {
-    EXPECT_TRUE(IsLegalResult(method, static_cast<std::uint32_t>(hr)))
-        << VssMethodName(method) << " returned " << VssResultName(static_cast<std::uint32_t>(hr));
-    return hr;
   }
 
   // BeginPrepare + EndPrepare of a new set over the one source LUN.

@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hwsnap/windows/provider_ids.h"
+#include "hwsnap/windows/utf16.h"
 
 namespace {
 
@@ -27,15 +28,7 @@ std::wstring TestFolder() {
   return path.substr(0, path.find_last_of(L"\\/") + 1);
 }
 
-std::string Narrow(const std::wstring& text) {
-  if (text.empty()) return std::string();
-  const int length =
-      WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0, nullptr, nullptr);
-  std::string narrow(static_cast<std::size_t>(length), '\0');
-  WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), narrow.data(), length, nullptr,
-                      nullptr);
-  return narrow;
-}
+using hwsnap::windows::Narrow;
 
 struct ToolRun {
   DWORD exit_code = 0xffffffff;

@@ -33,13 +33,13 @@ bool RegisterDll(const SessionOptions& options, Timeline& timeline) {
   const std::wstring dll = FullPath(options.dll_path);
   const std::wstring existing = RegisteredServerPath();
   if (!existing.empty() && !SamePath(existing, dll) && !options.force_register) {
-    timeline.Fail("the provider CLSID is already registered to " + Utf8(existing) +
-                  "; pass --no-register to drive that one, or --force-register to repoint it to " + Utf8(dll));
+    timeline.Fail("the provider CLSID is already registered to " + Narrow(existing) +
+                  "; pass --no-register to drive that one, or --force-register to repoint it to " + Narrow(dll));
     return false;
   }
   HMODULE module = LoadLibraryW(dll.c_str());
   if (module == nullptr) {
-    timeline.Fail("cannot load " + Utf8(dll) + " (Win32 error " + std::to_string(GetLastError()) +
+    timeline.Fail("cannot load " + Narrow(dll) + " (Win32 error " + std::to_string(GetLastError()) +
                   "); put hwsnap_vss.dll next to the driver or pass --dll PATH");
     return false;
   }
@@ -47,11 +47,11 @@ bool RegisterDll(const SessionOptions& options, Timeline& timeline) {
   auto do_register =
       reinterpret_cast<RegisterFn>(reinterpret_cast<void (*)()>(GetProcAddress(module, "DllRegisterServer")));
   if (do_register == nullptr) {
-    timeline.Fail(Utf8(dll) + " exports no DllRegisterServer");
+    timeline.Fail(Narrow(dll) + " exports no DllRegisterServer");
     return false;
   }
   const HRESULT hr = do_register();
-  timeline.Note("DllRegisterServer(" + Utf8(dll) + ") -> " + Hr(hr));
+  timeline.Note("DllRegisterServer(" + Narrow(dll) + ") -> " + Hr(hr));
   if (FAILED(hr)) {
     timeline.Fail("DllRegisterServer failed: " + Hr(hr));
     return false;
@@ -88,12 +88,12 @@ std::unique_ptr<ComSession> ComSession::Open(const SessionOptions& options, Time
   }
   if (!options.dll_path.empty() && !RegisterDll(options, timeline)) return nullptr;
   const std::wstring server = RegisteredServerPath();
-  timeline.Note("HKCR\\CLSID\\" + Utf8(kProviderClsidText) + "\\InprocServer32 = " +
-                (server.empty() ? std::string("(not registered)") : Utf8(server)));
+  timeline.Note("HKCR\\CLSID\\" + Narrow(kProviderClsidText) + "\\InprocServer32 = " +
+                (server.empty() ? std::string("(not registered)") : Narrow(server)));
 
   const HRESULT hr = CoCreateInstance(kProviderClsid, nullptr, options.context, IID_IVssHardwareSnapshotProvider,
                                       reinterpret_cast<void**>(session->hw_.ReleaseAndGetAddressOf()));
-  timeline.Note(std::string("CoCreateInstance(CLSID ") + Utf8(kProviderClsidText) + ", " +
+  timeline.Note(std::string("CoCreateInstance(CLSID ") + Narrow(kProviderClsidText) + ", " +
                 (options.context == CLSCTX_INPROC_SERVER ? "CLSCTX_INPROC_SERVER" : "CLSCTX_ALL") +
                 ", IID_IVssHardwareSnapshotProvider) -> " + Hr(hr));
   if (hr != S_OK || session->hw_ == nullptr) {
@@ -127,17 +127,6 @@ std::wstring RegisteredServerPath() {
   // REG_SZ only: RRF_RT_REG_EXPAND_SZ is refused unless RRF_NOEXPAND is given too.
   const LSTATUS status = RegGetValueW(HKEY_CLASSES_ROOT, key.c_str(), nullptr, RRF_RT_REG_SZ, nullptr, value, &bytes);
   return status == ERROR_SUCCESS ? std::wstring(value) : std::wstring();
-}
-
-std::string Utf8(const std::wstring& text) {
-  if (text.empty()) return std::string();
-  const int needed =
-      WideCharToMultiByte(CP_UTF8, 0, text.c_str(), static_cast<int>(text.size()), nullptr, 0, nullptr, nullptr);
-  if (needed <= 0) return std::string();
-  std::string out(static_cast<std::size_t>(needed), '\0');
-  WideCharToMultiByte(CP_UTF8, 0, text.c_str(), static_cast<int>(text.size()), out.data(), needed, nullptr,
-                      nullptr);
-  return out;
 }
 
 }  // namespace vss_driver

@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 
+#include "hwsnap/windows/utf16.h"
 #include "timeline.h"
 
 namespace hwsnap {
@@ -88,8 +89,8 @@ class ComSession {
 // the class is not registered.
 std::wstring RegisteredServerPath();
 
-// UTF-16 -> UTF-8 (for printing paths).
-std::string Utf8(const std::wstring& text);
+// UTF-16 -> UTF-8 (for printing paths): hwsnap/windows/utf16.h.
+using windows::Narrow;
 
 }  // namespace vss_driver
 }  // namespace hwsnap

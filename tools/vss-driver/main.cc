@@ -115,7 +115,7 @@ Options ParseArguments(const std::vector<std::wstring>& args) {
       options.session.force_register = true;
     } else if (a == L"--dll" || a == L"--context") {
       if (i + 1 >= args.size()) {
-        options.error = Utf8(a) + " needs a value";
+        options.error = Narrow(a) + " needs a value";
         return options;
       }
       const std::wstring value = args[++i];
@@ -126,16 +126,16 @@ Options ParseArguments(const std::vector<std::wstring>& args) {
       } else if (value == L"all") {
         options.session.context = CLSCTX_ALL;
       } else {
-        options.error = "--context takes inproc or all, not " + Utf8(value);
+        options.error = "--context takes inproc or all, not " + Narrow(value);
         return options;
       }
     } else if (!a.empty() && a[0] == L'-') {
-      options.error = "unknown option " + Utf8(a);
+      options.error = "unknown option " + Narrow(a);
       return options;
     } else if (options.scenario.empty()) {
-      options.scenario = Utf8(a);
+      options.scenario = Narrow(a);
     } else {
-      options.error = "one scenario at a time (got " + options.scenario + " and " + Utf8(a) + ")";
+      options.error = "one scenario at a time (got " + options.scenario + " and " + Narrow(a) + ")";
       return options;
     }
   }

@@ -137,7 +137,7 @@ HRESULT VssCalls::FillInLunInfo(VSS_PWSZ device, VDS_LUN_INFORMATION* info, cons
   return Run(
       VssMethod::kFillInLunInfo, expect, [&] { return session_.hw()->FillInLunInfo(device, info, supported); },
       [&] {
-        return std::string("dev=") + (device == nullptr ? "null" : Utf8(device)) + ", lun=" +
+        return std::string("dev=") + (device == nullptr ? "null" : Narrow(device)) + ", lun=" +
                (info == nullptr ? std::string("null") : text) + ", supported=" + Bool(supported);
       });
 }
@@ -147,7 +147,7 @@ HRESULT VssCalls::OnLunEmpty(VSS_PWSZ device, VDS_LUN_INFORMATION* info, const s
   return Run(
       VssMethod::kOnLunEmpty, expect, [&] { return session_.hw()->OnLunEmpty(device, info); },
       [&] {
-        return std::string("dev=") + (device == nullptr ? "null" : Utf8(device)) + ", lun=" +
+        return std::string("dev=") + (device == nullptr ? "null" : Narrow(device)) + ", lun=" +
                (info == nullptr ? std::string("null") : text);
       });
 }

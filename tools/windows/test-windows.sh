@@ -9,41 +9,18 @@
 # packages, configure and build), start a private Wine prefix's services,
 # ctest. Exits non-zero if any step or test fails.
 #
-# Environment: HWSNAP_WIN_CACHE (dependency and Wine cache, default
-# build/windows-cache), HWSNAP_WIN_BUILD_DIR (default build/windows),
-# HWSNAP_WIN_BUILD_TYPE (default RelWithDebInfo), HWSNAP_JOBS (default: every
-# core), HWSNAP_WIN_CMAKE_ARGS (extra configure arguments, word-split),
-# HWSNAP_WINEPREFIX (Wine prefix, default <cache>/wine).
+# Environment: HWSNAP_WIN_CACHE, HWSNAP_WIN_BUILD_DIR, HWSNAP_WIN_BUILD_TYPE,
+# HWSNAP_JOBS, HWSNAP_WIN_CMAKE_ARGS, HWSNAP_WINEPREFIX (see
+# tools/windows/common.sh).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-export HWSNAP_WIN_CACHE="${HWSNAP_WIN_CACHE:-${REPO}/build/windows-cache}"
-mkdir -p "${HWSNAP_WIN_CACHE}"
-HWSNAP_WIN_CACHE="$(cd "${HWSNAP_WIN_CACHE}" && pwd)"
-BUILD_DIR="${HWSNAP_WIN_BUILD_DIR:-${REPO}/build/windows}"
-BUILD_TYPE="${HWSNAP_WIN_BUILD_TYPE:-RelWithDebInfo}"
-JOBS="${HWSNAP_JOBS:-$(nproc)}"
-export HWSNAP_JOBS="${JOBS}"
-
-log() { printf 'test-windows: %s\n' "$*"; }
-# Runs "$@" and reports how long it took; returns its exit status.
-timed() {
-  local name="$1" t0=${SECONDS} rc=0; shift
-  log "${name} ..."
-  "$@" || rc=$?
-  if [ "${rc}" -ne 0 ]; then
-    log "${name}: FAILED (exit ${rc}) after $((SECONDS - t0)) s"
-    return "${rc}"
-  fi
-  log "${name}: done in $((SECONDS - t0)) s"
-}
+LOG_NAME=test-windows
+# shellcheck source=tools/windows/common.sh
+source "${REPO}/tools/windows/common.sh"
 
 total_t0=${SECONDS}
 "${REPO}/tools/build-windows.sh"
-export WINEPREFIX="${HWSNAP_WINEPREFIX:-${HWSNAP_WIN_CACHE}/wine}"
-export WINEDEBUG=-all
-export WINEARCH=win64
-unset DISPLAY WAYLAND_DISPLAY
 
 # Start the wineserver and Wine's background services before CTest: started
 # from a test, they inherit CTest's output pipe (each test then waits on them,

@@ -24,31 +24,13 @@
 #include "hwsnap/windows/configured_backend.h"
 #include "hwsnap/windows/provider_config.h"
 #include "hwsnap/windows/provider_ids.h"
+#include "hwsnap/windows/utf16.h"
 
 namespace hwsnap {
 namespace windows {
 namespace {
 
 constexpr size_t kMaxConfigFileBytes = 64 * 1024;
-
-std::string Narrow(const std::wstring& text) {
-  if (text.empty()) return {};
-  const int needed =
-      WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0, nullptr, nullptr);
-  if (needed <= 0) return {};
-  std::string out(static_cast<size_t>(needed), '\0');
-  WideCharToMultiByte(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(), needed, nullptr, nullptr);
-  return out;
-}
-
-std::wstring Widen(const std::string& text) {
-  if (text.empty()) return {};
-  const int needed = MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-  if (needed <= 0) return {};
-  std::wstring out(static_cast<size_t>(needed), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), out.data(), needed);
-  return out;
-}
 
 std::optional<std::wstring> EnvironmentVariable(const wchar_t* name) {
   const DWORD needed = GetEnvironmentVariableW(name, nullptr, 0);

@@ -31,6 +31,7 @@
 #include "hwsnap/windows/admin_event_text.h"
 #include "hwsnap/windows/guid_conversion.h"
 #include "hwsnap/windows/vds_lun_conversion.h"
+#include "hwsnap/windows/utf16.h"
 #include "hwsnap/windows/vss_results.h"
 
 namespace hwsnap {
@@ -70,17 +71,6 @@ absl::Status Describe(const absl::Status& prebuilt, const char* what) noexcept {
   } catch (...) {
     return prebuilt;
   }
-}
-
-// UTF-16 -> UTF-8 for device names in logs and core calls; null -> "".
-std::string Narrow(const wchar_t* text) {
-  if (text == nullptr) return std::string();
-  const int needed = WideCharToMultiByte(CP_UTF8, 0, text, -1, nullptr, 0, nullptr, nullptr);
-  if (needed <= 1) return std::string();
-  std::string out(static_cast<std::size_t>(needed), '\0');
-  WideCharToMultiByte(CP_UTF8, 0, text, -1, out.data(), needed, nullptr, nullptr);
-  out.resize(static_cast<std::size_t>(needed - 1));
-  return out;
 }
 
 // Checks a LUN count and converts `count` entries of `luns`.

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "hwsnap/register/system_actions.h"
+#include "hwsnap/windows/utf16.h"
 
 namespace hwsnap {
 namespace installer {
@@ -38,9 +39,9 @@ class WindowsSystemActions final : public SystemActions {
   absl::Status UnregisterProvider(const std::string& provider_id) override;
 };
 
-// UTF-8 <-> UTF-16 (lossless for valid input; invalid sequences become U+FFFD).
-std::wstring Widen(const std::string& text);
-std::string Narrow(const std::wstring& text);
+// UTF-8 <-> UTF-16 (hwsnap/windows/utf16.h).
+using windows::Narrow;
+using windows::Widen;
 
 }  // namespace installer
 }  // namespace hwsnap

@@ -12,6 +12,12 @@ PACKAGES=(
   libspdlog-dev          # per-component asynchronous logging
   libgtest-dev libgmock-dev  # unit tests
   nlohmann-json3-dev     # hwsnapctl --json output
+  # SCSI backend (issue 6)
+  libiscsi-dev libiscsi-bin  # user-space iSCSI initiator: transport and test peer
+  tgt                    # user-space iSCSI target on 127.0.0.1: tier-1 tests, reference strategy
+  qemu-system-x86 busybox-static cpio kmod  # tier-2 test VM (SG_IO against scsi_debug, QEMU disks, LIO)
+  sg3-utils              # captures raw pages inside the test VM
+  clang libclang-rt-14-dev  # libFuzzer builds of the device-data parsers
 )
 
 missing=()

@@ -13,3 +13,13 @@ hwsnap_add_test(scsi_backend_test
   SOURCES scsi_backend_test.cc
   LIBS hwsnap_scsi_fake_array hwsnap::conformance
   LABELS concurrency)
+
+# The same backend over a real tgtd (Linux, tgt + libiscsi): conformance suite,
+# point-in-time data, masking until expose, abort mid-prepare. Each test runs
+# its own tgtd on its own control id and port.
+if(TARGET hwsnap_scsi_tgt)
+  hwsnap_add_test(scsi_backend_tgt_test
+    SOURCES scsi_backend_tgt_test.cc
+    LIBS hwsnap::scsi hwsnap::conformance
+    LABELS "concurrency;tgt")
+endif()

@@ -25,6 +25,9 @@
 #include "absl/time/clock.h"
 #include "hwsnap/lun_identity.h"
 #include "hwsnap/mock/fault_injecting_backend.h"
+#if HWSNAP_HAVE_SCSI
+#include "hwsnap/scsi/scsi_registration.h"
+#endif
 #include "hwsnap/mock/mock_backend.h"
 #include "hwsnap/mock/mock_registration.h"
 #include "hwsnap/provider.h"
@@ -90,6 +93,9 @@ const BackendRegistry& BuiltInRegistry() {
   static const BackendRegistry* registry = [] {
     auto* r = new BackendRegistry;
     if (auto s = RegisterMockBackend(*r); !s.ok()) std::abort();  // a programming error
+#if HWSNAP_HAVE_SCSI
+    if (auto s = scsi::RegisterScsiBackend(*r); !s.ok()) std::abort();
+#endif
     return r;
   }();
   return *registry;

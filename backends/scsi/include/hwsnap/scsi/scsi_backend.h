@@ -38,11 +38,6 @@
 
 namespace hwsnap::scsi {
 
-// Opens a transport to one LUN; OpenScsiTransport in production, a fake
-// device in tests.
-using TransportOpener =
-    std::function<absl::StatusOr<std::unique_ptr<ScsiTransport>>(absl::string_view address)>;
-
 struct ScsiBackendOptions {
   // The LUNs this host may snapshot, as transport addresses
   // (hwsnap/scsi/scsi_transport.h). More may be added with AddSource.

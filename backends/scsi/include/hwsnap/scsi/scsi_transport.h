@@ -15,6 +15,7 @@
 #define HWSNAP_SCSI_SCSI_TRANSPORT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -88,6 +89,12 @@ struct TransportOptions {
 // transport not built into this binary), kBackendFailure (cannot open/login).
 absl::StatusOr<std::unique_ptr<ScsiTransport>> OpenScsiTransport(
     absl::string_view address, const TransportOptions& options = {});
+
+// Opens a transport to one LUN by address: OpenScsiTransport in production,
+// a fake device in tests. Backends and strategies take one so tests can
+// replace the storage without a target.
+using TransportOpener =
+    std::function<absl::StatusOr<std::unique_ptr<ScsiTransport>>(absl::string_view address)>;
 
 }  // namespace hwsnap::scsi
 

@@ -187,6 +187,27 @@ TEST(ScsiBackendTest, FullLifecycle) {
   EXPECT_EQ(CodeOf(rig.backend->CommitTargets({*target}, Soon())), ErrorCode::kObjectNotFound);
 }
 
+TEST(ScsiBackendTest, CommittedTargetIsSupportedOnImport) {
+  FakeRig rig;
+  absl::StatusOr<TargetId> target = rig.backend->PrepareTarget(rig.HostView(rig.addresses[0]), CancelToken());
+  ASSERT_TRUE(target.ok());
+  ASSERT_TRUE(rig.backend->CommitTargets({*target}, Soon()).ok());
+  // VSS asks about the snapshot LUN as the host sees it after import,
+  // whether or not DescribeTarget ran first.
+  absl::StatusOr<std::string> address = rig.control->TargetAddress(*target);
+  ASSERT_TRUE(address.ok());
+  const LunIdentity imported = rig.HostView(*address);
+  absl::StatusOr<LunSupport> support = rig.backend->IdentifyLun(imported);
+  ASSERT_TRUE(support.ok()) << support.status();
+  EXPECT_TRUE(support->supported) << support->reason;
+  EXPECT_EQ(support->identity, *rig.backend->DescribeTarget(*target));
+  // Once released it is foreign.
+  ASSERT_TRUE(rig.backend->ReleaseTarget(*target).ok());
+  support = rig.backend->IdentifyLun(imported);
+  ASSERT_TRUE(support.ok());
+  EXPECT_FALSE(support->supported);
+}
+
 TEST(ScsiBackendTest, CommitChecksEveryTargetBeforeTouchingAny) {
   FakeRig rig;
   absl::StatusOr<TargetId> a = rig.backend->PrepareTarget(rig.HostView(rig.addresses[0]), CancelToken());

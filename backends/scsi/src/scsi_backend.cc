@@ -127,6 +127,31 @@ absl::StatusOr<std::optional<ScsiLunInfo>> ScsiBackend::FindSource(const LunIden
   return std::optional<ScsiLunInfo>();
 }
 
+absl::StatusOr<std::optional<LunIdentity>> ScsiBackend::FindTarget(const LunIdentity& lun) {
+  std::vector<TargetId> committed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, record] : targets_) {
+      if (record.state == TargetState::kPrepared) continue;
+      if (record.described.has_value()) {
+        if (record.described->SameLunAs(lun)) return std::optional<LunIdentity>(*record.described);
+      } else {
+        committed.push_back(id);
+      }
+    }
+  }
+  // Committed but never described: read what the storage reports for them.
+  for (const TargetId& id : committed) {
+    absl::StatusOr<LunIdentity> described = DescribeTarget(id);
+    if (!described.ok()) {
+      if (GetErrorCode(described.status()) == ErrorCode::kObjectNotFound) continue;  // released meanwhile
+      return described.status();
+    }
+    if (described->SameLunAs(lun)) return std::optional<LunIdentity>(*described);
+  }
+  return std::optional<LunIdentity>();
+}
+
 absl::StatusOr<LunSupport> ScsiBackend::IdentifyLun(const LunIdentity& lun) {
   if (absl::Status valid = ValidateLunIdentity(lun); !valid.ok()) {
     Log().warn("identify: malformed LUN description refused: {}", valid.message());
@@ -143,6 +168,14 @@ absl::StatusOr<LunSupport> ScsiBackend::IdentifyLun(const LunIdentity& lun) {
   absl::StatusOr<std::optional<ScsiLunInfo>> found = FindSource(lun);
   if (!found.ok()) return found.status();
   if (!found->has_value()) {
+    // A snapshot LUN this backend made (VSS asks about it on import).
+    absl::StatusOr<std::optional<LunIdentity>> target = FindTarget(lun);
+    if (!target.ok()) return target.status();
+    if (target->has_value()) {
+      support.identity = **target;
+      support.supported = true;
+      return support;
+    }
     support.reason = absl::StrCat("not one of the LUNs this SCSI backend (", control_->Name(),
                                   ") manages: ", lun.ToString());
     return support;

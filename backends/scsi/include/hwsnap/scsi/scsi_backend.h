@@ -90,6 +90,9 @@ class ScsiBackend : public Backend {
   // none of ours does; kBackendFailure when a source that might be it cannot
   // be read.
   absl::StatusOr<std::optional<ScsiLunInfo>> FindSource(const LunIdentity& lun);
+  // The described identity of a committed target `lun` denotes, nullopt when
+  // none does (targets of this process; a restart forgets them).
+  absl::StatusOr<std::optional<LunIdentity>> FindTarget(const LunIdentity& lun);
   // A copy of the record of `target`; kObjectNotFound for unknown or released ids.
   absl::StatusOr<TargetRecord> Record(const TargetId& target) const;
 

@@ -8,8 +8,8 @@
 #      tgt strategy and read back over iSCSI (needs root for tgtd; skipped,
 #      with the reason, otherwise).
 # Extra arguments go to both `hwsnapctl simulate` runs, e.g.
-#   tools/demo.sh --abort_after=end-prepare
-#   tools/demo.sh --fault=prepare:hang --abort_delay=500ms
+#   tools/demo.sh --abort-after=end-prepare
+#   tools/demo.sh --fault=prepare:hang --abort-delay=500ms
 # HWSNAP_DEMO_BACKEND=mock or =scsi runs only that one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,6 @@ if [ "${which}" = all ] || [ "${which}" = scsi ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "skipped: tgtd needs root (run as root, or HWSNAP_DEMO_BACKEND=mock)"
   else
-    "${hwsnapctl}" simulate --backend=scsi --backend_option=tgt-sandbox=true --luns=8 "$@"
+    "${hwsnapctl}" simulate --backend=scsi --backend-option=tgt-sandbox=true --luns=8 "$@"
   fi
 fi

@@ -2,11 +2,15 @@
 # The one test command (README "Set-up", and what .ci/run calls): installs
 # what is missing, builds, and runs every test with CTest — the plain build,
 # then the whole suite under AddressSanitizer+UBSan, then the concurrency
-# suites under ThreadSanitizer, then the same core and mock suites cross-built
-# for Windows with MinGW and run under Wine. Exits non-zero if anything fails.
+# suites under ThreadSanitizer, then libFuzzer runs of the SCSI device-data
+# parsers (bounded), then the same suites cross-built for Windows with MinGW
+# and run under Wine. The default preset includes the SCSI backend's tiers:
+# tests against private tgt iSCSI targets on 127.0.0.1 (label "tgt") and the
+# QEMU test VM (label "vm"). Exits non-zero if anything fails.
 #
 #   tools/test.sh                       # everything
 #   HWSNAP_SANITIZERS=0 tools/test.sh   # skip the ASan/TSan builds
+#   HWSNAP_FUZZ=0 tools/test.sh         # skip the fuzzers (HWSNAP_FUZZ_SECONDS: per fuzzer, default 10)
 #   HWSNAP_WINDOWS=0 tools/test.sh      # skip the Windows cross-build
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +31,10 @@ tools/test-example-backend.sh  # the out-of-tree example backend, against an ins
 if [ "${HWSNAP_SANITIZERS:-1}" != "0" ]; then
   run_preset asan
   run_preset tsan
+fi
+if [ "${HWSNAP_FUZZ:-1}" != "0" ]; then
+  echo "=== fuzzing the SCSI parsers (libFuzzer) ==="
+  HWSNAP_FUZZ_SECONDS="${HWSNAP_FUZZ_SECONDS:-10}" HWSNAP_JOBS="${JOBS}" tools/fuzz-scsi.sh
 fi
 if [ "${HWSNAP_WINDOWS:-1}" != "0" ]; then
   echo "=== Windows: MinGW cross-build, tests under Wine ==="

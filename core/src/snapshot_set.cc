@@ -432,7 +432,7 @@ absl::Status SnapshotSet::PostCommit(std::int32_t snapshot_count) {
   described.reserve(work.size());
   for (const auto& [index, target] : work) {
     absl::StatusOr<LunIdentity> identity =
-        GuardedCall("DescribeTarget", [&] { return env_.backend->DescribeTarget(target); });
+        GuardedCall("DescribeTarget", [&, &t = target] { return env_.backend->DescribeTarget(t); });
     if (identity.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
       const LunIdentity& source = luns_[index].source;

@@ -151,6 +151,39 @@ TEST(ScsiBackendTest, UnreachableSourceIsABackendFailureNotForeign) {
   EXPECT_TRUE(back->supported);
 }
 
+TEST(ScsiBackendTest, ReadFailuresReachTheCallerOnlyAsCodesItsMethodMayReturn) {
+  FakeRig rig;
+  // A LUN read that says "not found" (no LUN at that address) or times out
+  // must not leak out of IdentifyLun/PrepareTarget as kObjectNotFound or
+  // kDeadlineExceeded: neither method may return those.
+  FakeLunSet elsewhere;
+  auto transport = elsewhere.Opener()(elsewhere.AddLun(556));
+  ASSERT_TRUE(transport.ok());
+  const LunIdentity foreign = ReadLunInfo(**transport)->identity;
+  for (const absl::Status& error : {ObjectNotFoundError("no LUN at this address"),
+                                    DeadlineExceededError("login timed out")}) {
+    FakeRig fresh;  // nothing cached yet
+    fresh.luns.SetUnreachable(fresh.addresses[0], error);
+    absl::Status identify = fresh.backend->IdentifyLun(foreign).status();
+    EXPECT_EQ(CodeOf(identify), ErrorCode::kBackendFailure) << identify;
+    EXPECT_NE(identify.message().find(error.message()), absl::string_view::npos) << identify;
+    absl::Status prepare = fresh.backend->PrepareTarget(foreign, CancelToken()).status();
+    EXPECT_EQ(CodeOf(prepare), ErrorCode::kBackendFailure) << prepare;
+  }
+}
+
+TEST(ScsiBackendTest, StrategyCodesOutsideTheMethodsListBecomeBackendFailure) {
+  FakeRig rig;
+  rig.control->provision_error = ObjectNotFoundError("tgtadm: can't find the target");
+  EXPECT_EQ(CodeOf(rig.backend->PrepareTarget(rig.HostView(rig.addresses[0]), CancelToken()).status()),
+            ErrorCode::kBackendFailure);
+  rig.control->provision_error = absl::OkStatus();
+  absl::StatusOr<TargetId> a = rig.backend->PrepareTarget(rig.HostView(rig.addresses[0]), CancelToken());
+  ASSERT_TRUE(a.ok());
+  rig.control->commit_error = NotSupportedError("EXTENDED COPY: ILLEGAL REQUEST");
+  EXPECT_EQ(CodeOf(rig.backend->CommitTargets({*a}, Soon())), ErrorCode::kBackendFailure);
+}
+
 TEST(ScsiBackendTest, SourceIdentityIsReadOnceAndCached) {
   FakeRig rig;
   const LunIdentity lun = rig.HostView(rig.addresses[0]);

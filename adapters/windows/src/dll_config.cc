@@ -20,6 +20,9 @@
 #include "hwsnap/backend_registry.h"
 #include "hwsnap/logging.h"
 #include "hwsnap/mock/mock_registration.h"
+#if HWSNAP_DLL_HAVE_SCSI
+#include "hwsnap/scsi/scsi_registration.h"
+#endif
 #include "hwsnap/status.h"
 #include "hwsnap/windows/configured_backend.h"
 #include "hwsnap/windows/provider_config.h"
@@ -161,6 +164,12 @@ std::shared_ptr<Backend> LoadConfiguredBackend() {
   if (absl::Status registered = RegisterMockBackend(registry); !registered.ok()) {
     return std::make_shared<NoBackend>(std::string(registered.message()));
   }
+#if HWSNAP_DLL_HAVE_SCSI
+  // backend = scsi: LUNs through SCSI pass-through, snapshots by EXTENDED COPY.
+  if (absl::Status registered = scsi::RegisterScsiBackend(registry); !registered.ok()) {
+    return std::make_shared<NoBackend>(std::string(registered.message()));
+  }
+#endif
   absl::StatusOr<ProviderConfig> config = ReadConfig();
   if (!config.ok()) {
     ConfigureLogging(ProviderConfig{});

@@ -3,6 +3,7 @@
 #include "hwsnap/scsi/scsi_backend.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -19,10 +20,19 @@ spdlog::logger& Log() {
   return **logger;
 }
 
-// Failures from a strategy or transport keep their domain code; anything a
-// strategy left unclassified becomes kBackendFailure (the contract's rule).
-absl::Status Classified(absl::Status status, absl::string_view context) {
-  if (status.ok() || HasErrorCode(status)) return status;
+// Failures from a strategy or transport keep their domain code when the
+// Backend method may return it (backend.h lists the codes per method);
+// anything else — unclassified, or a code the method may not return, such
+// as "not found" from a LUN read inside IdentifyLun — becomes kBackendFailure
+// with the original text. Out of memory always passes.
+absl::Status Classified(absl::Status status, absl::string_view context,
+                        std::initializer_list<ErrorCode> allowed = {ErrorCode::kBackendFailure}) {
+  if (status.ok()) return status;
+  const ErrorCode code = GetErrorCode(status);
+  if (HasErrorCode(status) &&
+      (code == ErrorCode::kOutOfMemory || std::find(allowed.begin(), allowed.end(), code) != allowed.end())) {
+    return status;
+  }
   return BackendFailureError(absl::StrCat(context, ": ", status.message()));
 }
 
@@ -204,7 +214,10 @@ absl::StatusOr<TargetId> ScsiBackend::PrepareTarget(const LunIdentity& source, c
   const absl::Time start = absl::Now();
   absl::StatusOr<std::string> target = control_->Provision(info, cancel);
   if (!target.ok()) {
-    absl::Status status = Classified(target.status(), absl::StrCat(control_->Name(), ": provision"));
+    absl::Status status =
+        Classified(target.status(), absl::StrCat(control_->Name(), ": provision"),
+                   {ErrorCode::kInsufficientStorage, ErrorCode::kNotSupported, ErrorCode::kVeto,
+                    ErrorCode::kCancelled, ErrorCode::kBackendFailure});
     Log().info("prepare {}: {}", info.address, status.ToString());
     return status;
   }
@@ -263,7 +276,8 @@ absl::Status ScsiBackend::CommitTargets(absl::Span<const TargetId> targets, absl
     return DeadlineExceededError("scsi: commit window already over; nothing committed");
   }
   if (absl::Status s = control_->TakePointInTime(names, deadline); !s.ok()) {
-    return Classified(s, absl::StrCat(control_->Name(), ": point-in-time copy"));
+    return Classified(s, absl::StrCat(control_->Name(), ": point-in-time copy"),
+                      {ErrorCode::kDeadlineExceeded, ErrorCode::kInsufficientStorage, ErrorCode::kBackendFailure});
   }
   std::lock_guard<std::mutex> lock(mu_);
   for (const std::string& name : names) {

@@ -21,7 +21,10 @@ struct ScsiLunInfo {
   std::uint32_t block_length = 0;   // bytes per logical block
   bool thin_provisioned = false;    // READ CAPACITY(16) LBPME
   std::vector<std::uint8_t> vpd_pages;  // VPD page 0x00: pages the LUN supports
-  bool extended_copy_lid1 = false;  // 3PC set and VPD 0x8F advertises EXTENDED COPY (LID1)
+  // The LUN takes EXTENDED COPY (LID1): 3PC is set in INQUIRY and either VPD
+  // 0x8F lists opcode 0x83/0x00, or — page 0x8F absent, as on LIO — RECEIVE
+  // COPY RESULTS (OPERATING PARAMETERS) succeeds (how sg_xcopy decides).
+  bool extended_copy_lid1 = false;
 
   std::uint64_t capacity_bytes() const { return block_count * block_length; }
 };

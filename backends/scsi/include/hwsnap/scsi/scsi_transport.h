@@ -14,12 +14,14 @@
 #ifndef HWSNAP_SCSI_SCSI_TRANSPORT_H_
 #define HWSNAP_SCSI_SCSI_TRANSPORT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -55,6 +57,19 @@ struct ScsiResult {
   std::vector<std::uint8_t> data_in;
   std::vector<std::uint8_t> sense;
 };
+
+// What one transport can carry, for ValidateScsiCommand.
+struct TransportLimits {
+  const char* transport = "";        // "libiscsi", "SG_IO", "SCSI pass-through" (for messages)
+  std::size_t max_cdb_bytes = 16;
+  std::uint64_t max_transfer_bytes = 0xffffffffu;
+};
+
+// The checks every transport makes before sending `command`: a CDB of 1 to
+// max_cdb_bytes, a positive timeout, and a data phase that matches its
+// direction (data-in: a length and no data-out; data-out: bytes and no
+// length; none: neither) within max_transfer_bytes. kInvalidArgument otherwise.
+absl::Status ValidateScsiCommand(const ScsiCommand& command, const TransportLimits& limits);
 
 class ScsiTransport {
  public:

@@ -14,6 +14,9 @@ hwsnap_add_test(scsi_backend_test
   LIBS hwsnap_scsi_fake_array hwsnap::conformance
   LABELS concurrency)
 
+# The "scsi" registry options (pure).
+hwsnap_add_test(scsi_options_test SOURCES scsi_options_test.cc LIBS hwsnap::scsi)
+
 # The same backend over a real tgtd (Linux, tgt + libiscsi): conformance suite,
 # point-in-time data, masking until expose, abort mid-prepare. Each test runs
 # its own tgtd on its own control id and port.

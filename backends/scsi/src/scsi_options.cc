@@ -87,7 +87,7 @@ absl::StatusOr<ScsiSessionConfig> ParseScsiOptions(const BackendRequest& request
       // Checked as part of an address so the host/port rules live in one place.
       if (absl::StatusOr<ScsiAddress> parsed =
               ParseScsiAddress(absl::StrCat("iscsi://", value, "/iqn.2026-12.invalid.hwsnap:probe/0"));
-          !parsed.ok()) {
+          !parsed.ok() || value.find(':') == std::string::npos) {
         return BadOption(key, value, "expected HOST:PORT");
       }
       config.tgt_portal = value;

@@ -122,10 +122,16 @@ absl::StatusOr<BackendSession> CreateSession(const BackendRequest& request) {
   auto scsi = std::make_shared<ScsiBackend>(options, strategy->control);
 
   BackendSession session;
-  absl::StatusOr<std::vector<ScsiLunInfo>> sources = scsi->SourceLuns();
-  if (!sources.ok()) return sources.status();
-  const size_t wanted = request.luns > 0 ? static_cast<size_t>(request.luns) : sources->size();
-  for (size_t i = 0; i < sources->size() && i < wanted; ++i) session.source_luns.push_back((*sources)[i].identity);
+  // Hosts that drive LUNs themselves (hwsnapctl) ask for them; a provider
+  // host (the DLL, luns = 0) does not, and must not fail to load because one
+  // LUN is unreachable right now: identities are then read on first use.
+  if (request.luns > 0) {
+    absl::StatusOr<std::vector<ScsiLunInfo>> sources = scsi->SourceLuns();
+    if (!sources.ok()) return sources.status();
+    for (size_t i = 0; i < sources->size() && i < static_cast<size_t>(request.luns); ++i) {
+      session.source_luns.push_back((*sources)[i].identity);
+    }
+  }
   std::shared_ptr<ArrayControl> control = strategy->control;
   session.live_targets = [control] {
     absl::StatusOr<std::vector<std::string>> targets = control->ListTargets();

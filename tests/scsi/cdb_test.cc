@@ -35,6 +35,12 @@ TEST(CdbBuildTest, ReportLuns) {
 
 TEST(CdbBuildTest, TestUnitReady) { EXPECT_THAT(BuildTestUnitReady(), ElementsAre(0, 0, 0, 0, 0, 0)); }
 
+TEST(CdbBuildTest, ReadWrite16CarryLbaAndBlockCountBigEndian) {
+  EXPECT_THAT(BuildRead16(0x0102030405060708ull, 0x0a0b0c0d),
+              ElementsAre(0x88, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x0a, 0x0b, 0x0c, 0x0d, 0, 0));
+  EXPECT_THAT(BuildWrite16(1, 8), ElementsAre(0x8a, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0));
+}
+
 TEST(CdbBuildTest, ExtendedCopyLid1) {
   EXPECT_THAT(BuildExtendedCopyLid1(108),
               ElementsAre(0x83, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x00, 0x6C, 0x00, 0x00));

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fixture_bytes.h"
 #include "fixture_loader.h"
 #include "hwsnap/status.h"
 
@@ -15,11 +16,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::vector<std::uint8_t> Fixture(const std::string& path) {
-  absl::StatusOr<testing::Fixture> f = testing::LoadFixture(path);
-  EXPECT_TRUE(f.ok()) << f.status();
-  return f.ok() ? f->bytes : std::vector<std::uint8_t>{};
-}
+using testing::FixtureBytes;
 
 struct ParsedLun {
   StandardInquiry inquiry;
@@ -29,9 +26,9 @@ struct ParsedLun {
 
 ParsedLun ParseLun(const std::string& dir) {
   ParsedLun lun;
-  absl::StatusOr<StandardInquiry> inq = ParseStandardInquiry(Fixture(dir + "/inquiry.hex"));
-  absl::StatusOr<UnitSerialNumberPage> sn = ParseVpdUnitSerialNumber(Fixture(dir + "/vpd80.hex"));
-  absl::StatusOr<DeviceIdentificationPage> ids = ParseVpdDeviceIdentification(Fixture(dir + "/vpd83.hex"));
+  absl::StatusOr<StandardInquiry> inq = ParseStandardInquiry(FixtureBytes(dir + "/inquiry.hex"));
+  absl::StatusOr<UnitSerialNumberPage> sn = ParseVpdUnitSerialNumber(FixtureBytes(dir + "/vpd80.hex"));
+  absl::StatusOr<DeviceIdentificationPage> ids = ParseVpdDeviceIdentification(FixtureBytes(dir + "/vpd83.hex"));
   EXPECT_TRUE(inq.ok() && sn.ok() && ids.ok());
   if (inq.ok()) lun.inquiry = *inq;
   if (sn.ok()) lun.serial = *sn;

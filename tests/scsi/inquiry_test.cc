@@ -4,20 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include "fixture_bytes.h"
 #include "fixture_loader.h"
 #include "hwsnap/status.h"
 
 namespace hwsnap::scsi {
 namespace {
 
-std::vector<std::uint8_t> Fixture(const std::string& path) {
-  absl::StatusOr<testing::Fixture> f = testing::LoadFixture(path);
-  EXPECT_TRUE(f.ok()) << f.status();
-  return f.ok() ? f->bytes : std::vector<std::uint8_t>{};
-}
+using testing::FixtureBytes;
 
 TEST(InquiryTest, TgtDisk) {
-  absl::StatusOr<StandardInquiry> inq = ParseStandardInquiry(Fixture("tgt/lun1/inquiry.hex"));
+  absl::StatusOr<StandardInquiry> inq = ParseStandardInquiry(FixtureBytes("tgt/lun1/inquiry.hex"));
   ASSERT_TRUE(inq.ok()) << inq.status();
   EXPECT_EQ(inq->peripheral_qualifier, 0);
   EXPECT_EQ(inq->peripheral_device_type, 0);
@@ -36,14 +33,14 @@ TEST(InquiryTest, TgtDisk) {
 }
 
 TEST(InquiryTest, TgtControllerLun) {
-  absl::StatusOr<StandardInquiry> inq = ParseStandardInquiry(Fixture("tgt/lun0-controller/inquiry.hex"));
+  absl::StatusOr<StandardInquiry> inq = ParseStandardInquiry(FixtureBytes("tgt/lun0-controller/inquiry.hex"));
   ASSERT_TRUE(inq.ok());
   EXPECT_EQ(inq->peripheral_device_type, 0x0C);  // storage array controller
   EXPECT_EQ(inq->product_id, "Controller      ");
 }
 
 TEST(InquiryTest, TgtAbsentLunHasQualifier3) {
-  absl::StatusOr<StandardInquiry> inq = ParseStandardInquiry(Fixture("tgt/lun7-absent/inquiry_absent_lun.hex"));
+  absl::StatusOr<StandardInquiry> inq = ParseStandardInquiry(FixtureBytes("tgt/lun7-absent/inquiry_absent_lun.hex"));
   ASSERT_TRUE(inq.ok());
   EXPECT_EQ(inq->peripheral_qualifier, 3);
   EXPECT_EQ(inq->peripheral_device_type, 0x1F);

@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "hwsnap/scsi/cdb.h"
 #include "hwsnap/scsi/lun_reader.h"
 #include "hwsnap/scsi/scsi_address.h"
 #include "hwsnap/scsi/tgt_daemon.h"
@@ -33,8 +34,7 @@ constexpr std::uint64_t kLunBytes = 64ull << 20;
 
 ScsiCommand Inquiry(bool evpd, std::uint8_t page, std::uint16_t length) {
   ScsiCommand command;
-  command.cdb = {0x12, static_cast<std::uint8_t>(evpd ? 1 : 0), page,
-                 static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length), 0};
+  command.cdb = evpd ? BuildInquiryVpd(page, length) : BuildInquiry(length);
   command.direction = DataDirection::kFromDevice;
   command.data_in_length = length;
   command.timeout = absl::Seconds(5);
@@ -43,7 +43,7 @@ ScsiCommand Inquiry(bool evpd, std::uint8_t page, std::uint16_t length) {
 
 ScsiCommand ReadCapacity16() {
   ScsiCommand command;
-  command.cdb = {0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0};
+  command.cdb = BuildReadCapacity16(32);
   command.direction = DataDirection::kFromDevice;
   command.data_in_length = 32;
   command.timeout = absl::Seconds(5);
@@ -53,10 +53,7 @@ ScsiCommand ReadCapacity16() {
 // READ(16) or WRITE(16) of one 512-byte block at `lba`.
 ScsiCommand Block16(bool write, std::uint64_t lba) {
   ScsiCommand command;
-  command.cdb = std::vector<std::uint8_t>(16, 0);
-  command.cdb[0] = write ? 0x8a : 0x88;
-  for (int i = 0; i < 8; ++i) command.cdb[2 + i] = static_cast<std::uint8_t>(lba >> (56 - 8 * i));
-  command.cdb[13] = 1;
+  command.cdb = write ? BuildWrite16(lba, 1) : BuildRead16(lba, 1);
   command.timeout = absl::Seconds(5);
   if (write) {
     command.direction = DataDirection::kToDevice;

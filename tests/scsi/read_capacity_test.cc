@@ -4,20 +4,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fixture_bytes.h"
 #include "fixture_loader.h"
 #include "hwsnap/status.h"
 
 namespace hwsnap::scsi {
 namespace {
 
-std::vector<std::uint8_t> Fixture(const std::string& path) {
-  absl::StatusOr<testing::Fixture> f = testing::LoadFixture(path);
-  EXPECT_TRUE(f.ok()) << f.status();
-  return f.ok() ? f->bytes : std::vector<std::uint8_t>{};
-}
+using testing::FixtureBytes;
 
 TEST(ReadCapacityTest, Tgt16MiBThick) {
-  absl::StatusOr<ReadCapacity> c = ParseReadCapacity16(Fixture("tgt/lun1/readcap16.hex"));
+  absl::StatusOr<ReadCapacity> c = ParseReadCapacity16(FixtureBytes("tgt/lun1/readcap16.hex"));
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->block_count, 32768u);  // 16 MiB / 512
   EXPECT_EQ(c->block_length, 512u);
@@ -26,14 +23,14 @@ TEST(ReadCapacityTest, Tgt16MiBThick) {
 }
 
 TEST(ReadCapacityTest, TgtThinSetsLbpme) {
-  absl::StatusOr<ReadCapacity> c = ParseReadCapacity16(Fixture("tgt/lun2-readonly-thin/readcap16.hex"));
+  absl::StatusOr<ReadCapacity> c = ParseReadCapacity16(FixtureBytes("tgt/lun2-readonly-thin/readcap16.hex"));
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->lbpme);
   EXPECT_TRUE(c->lbprz);
 }
 
 TEST(ReadCapacityTest, Tgt10) {
-  absl::StatusOr<ReadCapacity> c = ParseReadCapacity10(Fixture("tgt/lun1/readcap10.hex"));
+  absl::StatusOr<ReadCapacity> c = ParseReadCapacity10(FixtureBytes("tgt/lun1/readcap10.hex"));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->block_count, 32768u);
   EXPECT_EQ(c->block_length, 512u);

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "hwsnap/conformance/backend_conformance.h"
+#include "hwsnap/scsi/cdb.h"
 #include "hwsnap/scsi/lun_reader.h"
 #include "hwsnap/scsi/scsi_backend.h"
 #include "hwsnap/scsi/sense.h"
@@ -191,9 +192,7 @@ absl::StatusOr<std::vector<std::uint8_t>> FirstBlocks(const std::string& address
   if (!transport.ok()) return transport.status();
   const std::uint32_t blocks = 4096 / block_length;
   ScsiCommand read;
-  read.cdb = {0x88, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-              static_cast<std::uint8_t>(blocks >> 24), static_cast<std::uint8_t>(blocks >> 16),
-              static_cast<std::uint8_t>(blocks >> 8), static_cast<std::uint8_t>(blocks), 0, 0};
+  read.cdb = BuildRead16(0, blocks);
   read.direction = DataDirection::kFromDevice;
   read.data_in_length = 4096;
   absl::StatusOr<ScsiResult> result = (*transport)->Execute(read);

@@ -25,6 +25,7 @@
 #include "hwsnap/status.h"
 
 #ifdef HWSNAP_TGT_TEST_WITH_ISCSI
+#include "hwsnap/scsi/cdb.h"
 #include "hwsnap/scsi/lun_reader.h"
 #include "hwsnap/scsi/scsi_transport.h"
 #endif
@@ -232,9 +233,7 @@ TEST_F(TgtArrayControlTest, FullCycleHoldsDataAsOfCommit) {
 #ifdef HWSNAP_TGT_TEST_WITH_ISCSI
 ScsiCommand Read16(std::uint64_t lba, std::uint32_t blocks) {
   ScsiCommand c;
-  c.cdb = {0x88, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  for (int i = 0; i < 8; ++i) c.cdb[2 + i] = static_cast<std::uint8_t>(lba >> (56 - 8 * i));
-  for (int i = 0; i < 4; ++i) c.cdb[10 + i] = static_cast<std::uint8_t>(blocks >> (24 - 8 * i));
+  c.cdb = BuildRead16(lba, blocks);
   c.direction = DataDirection::kFromDevice;
   c.data_in_length = blocks * 512;
   c.timeout = absl::Seconds(5);

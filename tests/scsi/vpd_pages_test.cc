@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fixture_bytes.h"
 #include "fixture_loader.h"
 #include "hwsnap/scsi/vpd.h"
 #include "hwsnap/status.h"
@@ -12,14 +13,10 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::vector<std::uint8_t> Fixture(const std::string& path) {
-  absl::StatusOr<testing::Fixture> f = testing::LoadFixture(path);
-  EXPECT_TRUE(f.ok()) << f.status();
-  return f.ok() ? f->bytes : std::vector<std::uint8_t>{};
-}
+using testing::FixtureBytes;
 
 TEST(VpdSupportedPagesTest, Tgt) {
-  absl::StatusOr<SupportedVpdPages> p = ParseVpdSupportedPages(Fixture("tgt/lun1/vpd00.hex"));
+  absl::StatusOr<SupportedVpdPages> p = ParseVpdSupportedPages(FixtureBytes("tgt/lun1/vpd00.hex"));
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_THAT(p->pages, ElementsAre(0x00, 0x80, 0x83, 0xB0, 0xB1, 0xB2));
   EXPECT_TRUE(p->Has(0x83));
@@ -27,19 +24,19 @@ TEST(VpdSupportedPagesTest, Tgt) {
 }
 
 TEST(VpdSupportedPagesTest, ControllerLunKeepsDeviceType) {
-  absl::StatusOr<SupportedVpdPages> p = ParseVpdSupportedPages(Fixture("tgt/lun0-controller/vpd00.hex"));
+  absl::StatusOr<SupportedVpdPages> p = ParseVpdSupportedPages(FixtureBytes("tgt/lun0-controller/vpd00.hex"));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->peripheral_device_type, 0x0C);
 }
 
 TEST(VpdHeaderTest, WrongPageCode) {
-  absl::StatusOr<SupportedVpdPages> p = ParseVpdSupportedPages(Fixture("tgt/lun1/vpd80.hex"));
+  absl::StatusOr<SupportedVpdPages> p = ParseVpdSupportedPages(FixtureBytes("tgt/lun1/vpd80.hex"));
   EXPECT_EQ(GetErrorCode(p.status()), ErrorCode::kBackendFailure);
   EXPECT_THAT(std::string(p.status().message()), HasSubstr("VPD 0x00: page code field is 0x80"));
 }
 
 TEST(VpdHeaderTest, TruncatedPageSaysHowLongToReread) {
-  std::vector<std::uint8_t> page = Fixture("tgt/lun1/vpd83.hex");
+  std::vector<std::uint8_t> page = FixtureBytes("tgt/lun1/vpd83.hex");
   page.resize(40);
   absl::StatusOr<DeviceIdentificationPage> p = ParseVpdDeviceIdentification(page);
   EXPECT_EQ(GetErrorCode(p.status()), ErrorCode::kBackendFailure);
@@ -65,10 +62,10 @@ TEST(VpdHeaderTest, ExtraBytesAfterPageAreIgnored) {
 }
 
 TEST(VpdUnitSerialTest, TgtSerialIsKeptPadded) {
-  absl::StatusOr<UnitSerialNumberPage> p = ParseVpdUnitSerialNumber(Fixture("tgt/lun1/vpd80.hex"));
+  absl::StatusOr<UnitSerialNumberPage> p = ParseVpdUnitSerialNumber(FixtureBytes("tgt/lun1/vpd80.hex"));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->serial, std::string(30, ' ') + "beaf11");
-  p = ParseVpdUnitSerialNumber(Fixture("tgt/lun2-readonly-thin/vpd80.hex"));
+  p = ParseVpdUnitSerialNumber(FixtureBytes("tgt/lun2-readonly-thin/vpd80.hex"));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->serial, std::string(20, ' ') + "hwsnap-snap-0001");
 }
@@ -81,7 +78,7 @@ TEST(VpdUnitSerialTest, EmptySerial) {
 }
 
 TEST(VpdBlockLimitsTest, TgtThinLun) {
-  absl::StatusOr<BlockLimitsPage> p = ParseVpdBlockLimits(Fixture("tgt/lun2-readonly-thin/vpdb0.hex"));
+  absl::StatusOr<BlockLimitsPage> p = ParseVpdBlockLimits(FixtureBytes("tgt/lun2-readonly-thin/vpdb0.hex"));
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->max_compare_and_write_length, 0x80);  // tgt's COMPARE AND WRITE limit field
   EXPECT_EQ(p->max_unmap_lba_count, 0xFFFFFFFFu);
@@ -133,12 +130,12 @@ TEST(VpdBlockLimitsTest, OldShortPageReadsZeroForMissingFields) {
 
 TEST(VpdProvisioningTest, TgtThickAndThin) {
   absl::StatusOr<LogicalBlockProvisioningPage> thick =
-      ParseVpdLogicalBlockProvisioning(Fixture("tgt/lun1/vpdb2.hex"));
+      ParseVpdLogicalBlockProvisioning(FixtureBytes("tgt/lun1/vpdb2.hex"));
   ASSERT_TRUE(thick.ok()) << thick.status();
   EXPECT_FALSE(thick->lbpu);
   EXPECT_EQ(thick->provisioning_type, 0);
   absl::StatusOr<LogicalBlockProvisioningPage> thin =
-      ParseVpdLogicalBlockProvisioning(Fixture("tgt/lun2-readonly-thin/vpdb2.hex"));
+      ParseVpdLogicalBlockProvisioning(FixtureBytes("tgt/lun2-readonly-thin/vpdb2.hex"));
   ASSERT_TRUE(thin.ok());
   EXPECT_TRUE(thin->lbpu);
   EXPECT_TRUE(thin->lbpws);

@@ -106,6 +106,24 @@ std::vector<std::uint8_t> BuildReportLuns(std::uint32_t allocation_length, std::
 
 std::vector<std::uint8_t> BuildTestUnitReady() { return Zeros(6, kOpTestUnitReady); }
 
+namespace {
+std::vector<std::uint8_t> BuildReadWrite16(std::uint8_t opcode, std::uint64_t lba, std::uint32_t blocks) {
+  std::vector<std::uint8_t> cdb = Zeros(16, opcode);
+  PutBe32(&cdb[2], static_cast<std::uint32_t>(lba >> 32));
+  PutBe32(&cdb[6], static_cast<std::uint32_t>(lba));
+  PutBe32(&cdb[10], blocks);
+  return cdb;
+}
+}  // namespace
+
+std::vector<std::uint8_t> BuildRead16(std::uint64_t lba, std::uint32_t blocks) {
+  return BuildReadWrite16(kOpRead16, lba, blocks);
+}
+
+std::vector<std::uint8_t> BuildWrite16(std::uint64_t lba, std::uint32_t blocks) {
+  return BuildReadWrite16(kOpWrite16, lba, blocks);
+}
+
 std::vector<std::uint8_t> BuildExtendedCopyLid1(std::uint32_t parameter_list_length) {
   std::vector<std::uint8_t> cdb = Zeros(16, kOpExtendedCopy);
   cdb[1] = kSaExtendedCopyLid1;

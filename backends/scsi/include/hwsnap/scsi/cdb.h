@@ -55,6 +55,9 @@ std::vector<std::uint8_t> BuildReadCapacity10();
 std::vector<std::uint8_t> BuildReportLuns(std::uint32_t allocation_length, std::uint8_t select_report = 0);
 // TEST UNIT READY.
 std::vector<std::uint8_t> BuildTestUnitReady();
+// READ(16) / WRITE(16) of `blocks` logical blocks from `lba` (no protection, no FUA).
+std::vector<std::uint8_t> BuildRead16(std::uint64_t lba, std::uint32_t blocks);
+std::vector<std::uint8_t> BuildWrite16(std::uint64_t lba, std::uint32_t blocks);
 // EXTENDED COPY (LID1): opcode 0x83, service action 0x00, the parameter list
 // (BuildExtendedCopyLid1Parameters) goes in the data-out phase.
 std::vector<std::uint8_t> BuildExtendedCopyLid1(std::uint32_t parameter_list_length);

@@ -10,7 +10,7 @@ PACKAGES=(
   libabsl-dev            # Status/StatusOr, strings, time, flags
   libboost-thread-dev    # worker threads; Boost.Uuid (headers) for GUIDs
   libspdlog-dev          # per-component asynchronous logging
-  libgtest-dev libgmock-dev  # unit tests
+  libgtest-dev libgmock-dev libnvme-dev  # unit tests; nvme/types.h for the NVMe layout cross-check
   nlohmann-json3-dev     # hwsnapctl --json output
   # SCSI backend (issue 6)
   libiscsi-dev libiscsi-bin  # user-space iSCSI initiator: transport and test peer

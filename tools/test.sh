@@ -33,8 +33,8 @@ if [ "${HWSNAP_SANITIZERS:-1}" != "0" ]; then
   run_preset tsan
 fi
 if [ "${HWSNAP_FUZZ:-1}" != "0" ]; then
-  echo "=== fuzzing the SCSI parsers (libFuzzer) ==="
-  HWSNAP_FUZZ_SECONDS="${HWSNAP_FUZZ_SECONDS:-10}" HWSNAP_JOBS="${JOBS}" tools/fuzz-scsi.sh
+  echo "=== fuzzing the SCSI and NVMe parsers (libFuzzer) ==="
+  HWSNAP_FUZZ_SECONDS="${HWSNAP_FUZZ_SECONDS:-10}" HWSNAP_JOBS="${JOBS}" tools/fuzz.sh
 fi
 if [ "${HWSNAP_WINDOWS:-1}" != "0" ]; then
   echo "=== Windows: MinGW cross-build, tests under Wine ==="

@@ -6,7 +6,9 @@
 // rejects CNS 03h with Invalid Field — NVMe < 1.3 — is read without it) over
 // any NvmeTransport, each with `timeout`, and builds the identity with
 // `mapping`. Errors: the transport's, or NvmeStatusToStatus of the failing
-// command; kObjectNotFound for an inactive namespace (all-zero Identify).
+// command; kObjectNotFound for an inactive namespace (all-zero Identify);
+// kBackendFailure for Identify data that does not parse (a device fault);
+// kInvalidArgument for NSID 0 or FFFFFFFFh.
 #ifndef HWSNAP_NVME_NAMESPACE_READER_H_
 #define HWSNAP_NVME_NAMESPACE_READER_H_
 

@@ -2,7 +2,7 @@
 //
 // One place encodes opcodes and CDW fields (NVMe Base 2.0 / NVM Command Set
 // 1.0): every caller (reader, strategies, tests, the fixture capture) builds
-// commands here, and ParseNvmeCommandName names any command for logs.
+// commands here, and DescribeNvmeCommand names any command for logs.
 #ifndef HWSNAP_NVME_NVME_COMMANDS_H_
 #define HWSNAP_NVME_NVME_COMMANDS_H_
 
@@ -43,7 +43,8 @@ NvmeCommand BuildIdentify(std::uint8_t cns, std::uint32_t nsid = 0, std::uint16_
 // NSID comes back in completion DW0.
 NvmeCommand BuildNamespaceCreate(std::uint64_t nsze, std::uint64_t ncap, std::uint8_t flbas,
                                  std::uint8_t nmic);
-// Namespace Management, Delete (SEL 1h).
+// Namespace Management, Delete (SEL 1h). NSID FFFFFFFFh (delete every
+// namespace) is never sent: it becomes NSID 0, which the controller refuses.
 NvmeCommand BuildNamespaceDelete(std::uint32_t nsid);
 // Namespace Attachment, attach (SEL 0h) or detach (SEL 1h) `nsid` to/from
 // `controllers` (data: a controller list). kInvalidArgument for an empty
@@ -52,6 +53,8 @@ absl::StatusOr<NvmeCommand> BuildNamespaceAttachment(std::uint32_t nsid, bool at
                                                      absl::Span<const std::uint16_t> controllers);
 // Read/Write `blocks` (1..65536) logical blocks at `slba` of `nsid`; Write
 // carries `data` (blocks * block size bytes), Read expects `in_bytes`.
+// kInvalidArgument for NSID 0/FFFFFFFFh, `blocks` outside 1..65536, a range
+// wrapping past LBA 2^64-1, or data/in_bytes that is not a whole number of blocks.
 absl::StatusOr<NvmeCommand> BuildRead(std::uint32_t nsid, std::uint64_t slba, std::uint32_t blocks,
                                       std::uint32_t in_bytes);
 absl::StatusOr<NvmeCommand> BuildWrite(std::uint32_t nsid, std::uint64_t slba, std::uint32_t blocks,

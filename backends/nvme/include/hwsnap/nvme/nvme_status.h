@@ -3,14 +3,17 @@
 // Every NVMe failure the backend sees passes through here, so VSS gets the
 // same answer for the same device condition whichever command hit it:
 //   Namespace Insufficient Capacity (SCT 1h, SC 15h), Capacity Exceeded
-//   (SCT 0h, SC 81h), Namespace Identifier Unavailable (1h/16h), Namespace
-//   Attachment Limit Exceeded (1h/27h? see .cc)           → kInsufficientStorage
+//   (SCT 0h, SC 81h), Namespace Identifier Unavailable (1h/16h), Insufficient
+//   Capacity (1h/26h), Namespace Attachment Limit Exceeded (1h/27h)
+//                                                          → kInsufficientStorage
 //   Invalid Opcode (0h/01h), Invalid Field (0h/02h) on an optional command
 //   the device lacks                                       → kNotSupported
 //   Invalid Namespace or Format (0h/0Bh)                   → kObjectNotFound
 //   Command Aborted by host / SQ deletion (0h/07h, 0h/08h) → kCancelled
 //   everything else                                        → kBackendFailure
 // The message always carries the command, SCT/SC in hex and their name.
+// Values: NVMe Base Specification 2.0 status tables, equal to libnvme 1.3's
+// enum nvme_status_field (checked by tests/nvme/libnvme_layout_test.cc).
 #ifndef HWSNAP_NVME_NVME_STATUS_H_
 #define HWSNAP_NVME_NVME_STATUS_H_
 

@@ -28,6 +28,9 @@
 #if HWSNAP_HAVE_SCSI
 #include "hwsnap/scsi/scsi_registration.h"
 #endif
+#if HWSNAP_HAVE_NVME
+#include "hwsnap/nvme/nvme_registration.h"
+#endif
 #include "hwsnap/mock/mock_backend.h"
 #include "hwsnap/mock/mock_registration.h"
 #include "hwsnap/provider.h"
@@ -95,6 +98,9 @@ const BackendRegistry& BuiltInRegistry() {
     if (auto s = RegisterMockBackend(*r); !s.ok()) std::abort();  // a programming error
 #if HWSNAP_HAVE_SCSI
     if (auto s = scsi::RegisterScsiBackend(*r); !s.ok()) std::abort();
+#endif
+#if HWSNAP_HAVE_NVME
+    if (auto s = nvme::RegisterNvmeBackend(*r); !s.ok()) std::abort();
 #endif
     return r;
   }();

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Builds the initramfs of the hwsnap SCSI test VM (issue 6, "Tier 2").
+# Builds the initramfs of the hwsnap test VM (SCSI and NVMe, "Tier 2").
 #
 # Why: the guest needs nothing but a shell, the SCSI/LIO kernel modules and
 # the programs under test, so it is a busybox initramfs (no disk image, no
 # distribution install): built in well under a second from Debian packages
 # only (busybox-static, the cloud kernel fetched by fetch-kernel.sh).
 #
-# Contents: /bin/busybox (busybox-static), /init and /hwsnap/setup-scsi.sh
-# (tools/vm/guest/), the kernel modules below with every dependency (resolved
-# from the extracted kernel's modules.dep via `modprobe --show-depends`, loaded
-# in that order), /hwsnap/payload.sh (what the guest runs) and the given
-# binaries in /hwsnap/bin. A dynamically linked binary is copied with the
-# shared libraries ldd lists (same paths), so it runs unchanged in the guest.
+# Contents: /bin/busybox (busybox-static), /init, /hwsnap/setup-scsi.sh and
+# /hwsnap/setup-nvme.sh (tools/vm/guest/; NVMe is built into the kernel),
+# the SCSI/LIO kernel modules below with every dependency (resolved from the
+# extracted kernel's modules.dep via `modprobe --show-depends`, loaded in that
+# order), /hwsnap/payload.sh (what the guest runs) and the given binaries and
+# guest scripts (*.sh) in /hwsnap/bin. A dynamically linked binary is copied
+# with the shared libraries ldd lists (same paths), so it runs unchanged in
+# the guest; binaries are packed without debug info (strip --strip-debug).
 # Reproducible: fixed mtimes (SOURCE_DATE_EPOCH, default 0), sorted names,
 # owner 0:0, `cpio --reproducible`, `gzip -n`.
 #
@@ -55,6 +57,7 @@ mkdir -p "$stage"/{bin,dev,proc,sys,tmp,run,hwsnap/bin,lib/modules}
 cp "$busybox" "$stage/bin/busybox"
 install -m 0755 "$script_dir/guest/init" "$stage/init"
 install -m 0644 "$script_dir/guest/setup-scsi.sh" "$stage/hwsnap/setup-scsi.sh"
+install -m 0644 "$script_dir/guest/setup-nvme.sh" "$stage/hwsnap/setup-nvme.sh"
 install -m 0755 "$payload" "$stage/hwsnap/payload.sh"
 
 # Modules and their dependencies, dependencies first, each once.
@@ -76,7 +79,12 @@ done
 # Binaries (and, for dynamic ones, their shared libraries).
 for b in ${binaries[@]+"${binaries[@]}"}; do
   install -m 0755 "$b" "$stage/hwsnap/bin/$(basename "$b")"
-  if ! is_static "$b"; then
+  # Debug info only slows the guest's boot (unpacking under TCG): drop it
+  # from the copy (a RelWithDebInfo hwsnapctl shrinks from ~44 MB to ~2 MB).
+  if [ "${b%.sh}" = "$b" ] && command -v strip >/dev/null 2>&1; then
+    strip --strip-debug "$stage/hwsnap/bin/$(basename "$b")" 2>/dev/null || true
+  fi
+  if [ "${b%.sh}" = "$b" ] && ! is_static "$b"; then
     ldd "$b" | grep -o '/[^ ]*' | while read -r lib; do
       mkdir -p "$stage$(dirname "$lib")"
       cp -L "$lib" "$stage$lib"

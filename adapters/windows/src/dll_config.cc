@@ -23,6 +23,9 @@
 #if HWSNAP_DLL_HAVE_SCSI
 #include "hwsnap/scsi/scsi_registration.h"
 #endif
+#if HWSNAP_DLL_HAVE_NVME
+#include "hwsnap/nvme/nvme_registration.h"
+#endif
 #include "hwsnap/status.h"
 #include "hwsnap/windows/configured_backend.h"
 #include "hwsnap/windows/provider_config.h"
@@ -167,6 +170,12 @@ std::shared_ptr<Backend> LoadConfiguredBackend() {
 #if HWSNAP_DLL_HAVE_SCSI
   // backend = scsi: LUNs through SCSI pass-through, snapshots by EXTENDED COPY.
   if (absl::Status registered = scsi::RegisterScsiBackend(registry); !registered.ok()) {
+    return std::make_shared<NoBackend>(std::string(registered.message()));
+  }
+#endif
+#if HWSNAP_DLL_HAVE_NVME
+  // backend = nvme: namespaces through storage protocol commands, snapshots as namespace copies.
+  if (absl::Status registered = nvme::RegisterNvmeBackend(registry); !registered.ok()) {
     return std::make_shared<NoBackend>(std::string(registered.message()));
   }
 #endif

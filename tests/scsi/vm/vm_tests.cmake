@@ -36,6 +36,6 @@ if(TARGET hwsnap_scsi)
 endif()
 
 add_test(NAME scsi_vm_tier
-         COMMAND ${PROJECT_SOURCE_DIR}/tools/vm/run-scsi-vm-tests.sh $<TARGET_FILE:scsi_vm_test>)
+         COMMAND ${PROJECT_SOURCE_DIR}/tools/vm/run-vm-tests.sh $<TARGET_FILE:scsi_vm_test>)
 set_tests_properties(scsi_vm_tier PROPERTIES
   RUN_SERIAL TRUE TIMEOUT 900 LABELS vm SKIP_RETURN_CODE 77)

@@ -73,6 +73,38 @@ class NvmeBackend : public Backend {
   // Reads (and caches) every source namespace; a source that cannot be read
   // fails the call.
   absl::StatusOr<std::vector<NvmeNamespaceInfo>> SourceNamespaces();
+
+ private:
+  enum class TargetState { kPrepared, kCommitted, kExposed };
+  struct TargetRecord {
+    NvmeNamespaceInfo source;
+    TargetState state = TargetState::kPrepared;
+    std::optional<LunIdentity> described;  // DescribeTarget's answer, once read
+  };
+
+  // Reads namespace `nsid` of the controller through a fresh transport.
+  absl::StatusOr<NvmeNamespaceInfo> ReadInfo(std::uint32_t nsid);
+  // The cached info of source namespace `nsid`, read on first use.
+  absl::StatusOr<NvmeNamespaceInfo> SourceInfo(std::uint32_t nsid);
+  // The source namespace `lun` denotes (a shared unique designator), nullopt
+  // when none of ours does; kBackendFailure when a source that might be it
+  // cannot be read.
+  absl::StatusOr<std::optional<NvmeNamespaceInfo>> FindSource(const LunIdentity& lun);
+  // The described identity of a committed target `lun` denotes, nullopt when
+  // none does (targets of this process; a restart forgets them).
+  absl::StatusOr<std::optional<LunIdentity>> FindTarget(const LunIdentity& lun);
+  // A copy of the record of `target`; kObjectNotFound for unknown or released ids.
+  absl::StatusOr<TargetRecord> Record(const TargetId& target) const;
+
+  const NvmeBackendOptions options_;
+  const std::shared_ptr<NamespaceControl> control_;
+  NvmeTransportOpener open_;
+
+  mutable std::mutex mu_;
+  std::vector<std::uint32_t> sources_;                    // in the order added
+  std::map<std::uint32_t, NvmeNamespaceInfo> source_info_;  // nsid -> identity, once read
+  std::map<TargetId, TargetRecord> targets_;
+  std::set<TargetId> released_;                           // release is idempotent
 };
 
 }  // namespace hwsnap::nvme

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "fake_nvme_controller.h"
+#include "slow_provision.h"
 #include "hwsnap/conformance/backend_conformance.h"
 #include "hwsnap/nvme/namespace_copy_control.h"
 #include "hwsnap/nvme/nvme_backend.h"
@@ -32,33 +33,6 @@ constexpr std::uint32_t kPoolFirst = 6;
 constexpr std::uint32_t kPoolLast = 33;
 constexpr std::uint32_t kFirstSource = 40;
 constexpr char kSerialPrefix[] = "HWSNAP-NVME-01/";
-
-// Takes the real provision, then holds it for `latency` while watching the
-// token (RigOptions::prepare_latency): NvmeBackend must then delete the
-// namespace it was handed.
-class SlowProvision : public NamespaceControl {
- public:
-  SlowProvision(std::shared_ptr<NamespaceControl> inner, absl::Duration latency)
-      : inner_(std::move(inner)), latency_(latency) {}
-  std::string Name() const override { return inner_->Name(); }
-  std::string WhyCannotSnapshot(const NvmeNamespaceInfo& s) const override { return inner_->WhyCannotSnapshot(s); }
-  absl::StatusOr<std::string> Provision(const NvmeNamespaceInfo& source, const CancelToken& cancel) override {
-    absl::StatusOr<std::string> target = inner_->Provision(source, cancel);
-    if (target.ok()) (void)cancel.SleepFor(latency_);
-    return target;
-  }
-  absl::Status TakePointInTime(absl::Span<const std::string> t, absl::Time d) override {
-    return inner_->TakePointInTime(t, d);
-  }
-  absl::StatusOr<NvmeNamespaceInfo> TargetInfo(const std::string& t) override { return inner_->TargetInfo(t); }
-  absl::Status Expose(const std::string& t) override { return inner_->Expose(t); }
-  absl::Status Delete(const std::string& t) override { return inner_->Delete(t); }
-  absl::StatusOr<std::vector<std::string>> ListTargets() override { return inner_->ListTargets(); }
-
- private:
-  std::shared_ptr<NamespaceControl> inner_;
-  absl::Duration latency_;
-};
 
 class FakeNvmeRig : public conformance::ConformanceRig {
  public:

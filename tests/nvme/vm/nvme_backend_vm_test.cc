@@ -39,6 +39,7 @@
 #include "hwsnap/nvme/nvme_status.h"
 #include "hwsnap/nvme/nvme_transport.h"
 #include "hwsnap/status.h"
+#include "slow_provision.h"
 
 namespace hwsnap::nvme {
 namespace {
@@ -81,32 +82,6 @@ std::optional<VmEnvironment> Environment() {
 #define HWSNAP_NEED_VM(env)                                                              \
   std::optional<VmEnvironment> env = Environment();                                      \
   if (!env.has_value()) GTEST_SKIP() << "HWSNAP_NVME_CTRL is not set: runs in the hwsnap test VM only"
-
-// Takes the real provision, then holds it for `latency` while watching the
-// token (RigOptions::prepare_latency).
-class SlowProvision : public NamespaceControl {
- public:
-  SlowProvision(std::shared_ptr<NamespaceControl> inner, absl::Duration latency)
-      : inner_(std::move(inner)), latency_(latency) {}
-  std::string Name() const override { return inner_->Name(); }
-  std::string WhyCannotSnapshot(const NvmeNamespaceInfo& s) const override { return inner_->WhyCannotSnapshot(s); }
-  absl::StatusOr<std::string> Provision(const NvmeNamespaceInfo& source, const CancelToken& cancel) override {
-    absl::StatusOr<std::string> target = inner_->Provision(source, cancel);
-    if (target.ok()) (void)cancel.SleepFor(latency_);
-    return target;
-  }
-  absl::Status TakePointInTime(absl::Span<const std::string> t, absl::Time d) override {
-    return inner_->TakePointInTime(t, d);
-  }
-  absl::StatusOr<NvmeNamespaceInfo> TargetInfo(const std::string& t) override { return inner_->TargetInfo(t); }
-  absl::Status Expose(const std::string& t) override { return inner_->Expose(t); }
-  absl::Status Delete(const std::string& t) override { return inner_->Delete(t); }
-  absl::StatusOr<std::vector<std::string>> ListTargets() override { return inner_->ListTargets(); }
-
- private:
-  std::shared_ptr<NamespaceControl> inner_;
-  absl::Duration latency_;
-};
 
 class VmRig : public conformance::ConformanceRig {
  public:

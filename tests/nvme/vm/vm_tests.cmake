@@ -43,6 +43,7 @@ set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
              ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/tools/vm/guest)
 if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/nvme_backend_vm_test.cc AND TARGET hwsnap_nvme)
   add_executable(nvme_backend_vm_test ${CMAKE_CURRENT_LIST_DIR}/nvme_backend_vm_test.cc)
+  target_include_directories(nvme_backend_vm_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/..)
   target_link_libraries(nvme_backend_vm_test PRIVATE hwsnap::nvme hwsnap::conformance
                         GTest::gtest_main hwsnap_warnings)
   list(APPEND _hwsnap_nvme_vm_files $<TARGET_FILE:nvme_backend_vm_test>)

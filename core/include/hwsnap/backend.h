@@ -16,15 +16,19 @@
 // whose domain code (hwsnap/status.h) is one of those listed for it; anything
 // a backend cannot classify is kBackendFailure. Backends never throw.
 //
-// A backend author implements these eight methods and nothing else; see
-// docs/backend-authoring.md. ForwardingBackend below is the base for
+// A backend author implements these eight methods; the optional ones below
+// (restart, reclaim, masking, resync) have defaults that say "not supported"
+// and are added when the storage can do them. See docs/backend-authoring.md. ForwardingBackend below is the base for
 // decorators (fault injection, tracing) that override one method.
 #ifndef HWSNAP_BACKEND_H_
 #define HWSNAP_BACKEND_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -51,6 +55,20 @@ struct BackendCapabilities {
   // The backend's promise: a tripped CancelToken is observed within this long.
   absl::Duration cancel_bound = absl::Milliseconds(250);
 };
+
+// A target made before a restart, as the catalog recorded it; handed back to
+// a fresh backend instance by RestoreTarget.
+struct RestoredTarget {
+  TargetId id;
+  LunIdentity source;
+  bool committed = false;
+  std::optional<LunIdentity> identity;  // DescribeTarget's answer, when committed
+  bool exposed = false;
+};
+
+// Progress of a long backend operation, 0.0 .. 1.0 (called from the worker
+// running it; must be cheap).
+using ProgressCallback = std::function<void(double fraction)>;
 
 // The answer of IdentifyLun.
 struct LunSupport {
@@ -112,6 +130,36 @@ class Backend {
   // releasing a target already released succeeds. Errors: kObjectNotFound
   // (never created here), kBackendFailure (the core records it for reclaim).
   virtual absl::Status ReleaseTarget(const TargetId& target) = 0;
+
+  // --- optional: restart and reclaim ------------------------------------------
+  // A new process takes back a target an earlier one made (the catalog
+  // replays them at load). After it, Expose/Release/Mask/Resync on `target.id`
+  // work as if this instance had made it. Errors: kObjectNotFound (the storage
+  // no longer has it), kNotSupported (default: this backend keeps targets in
+  // memory only; the core then keeps the record and reports the target for
+  // reclaim with the backend's own tools), kBackendFailure.
+  virtual absl::Status RestoreTarget(const RestoredTarget& target);
+
+  // Every target this backend made that still exists on the storage,
+  // including ones no catalog knows (a crash between PrepareTarget's storage
+  // work and the catalog record). Errors: kNotSupported (default), kBackendFailure.
+  virtual absl::StatusOr<std::vector<TargetId>> ListTargets();
+
+  // --- optional: IVssHardwareSnapshotProviderEx --------------------------------
+  // Hides the exposed `target` from this host but keeps it (OnLunStateChange
+  // with VSS_ONLUNSTATECHANGE_DO_MASK_LUNS). Idempotent. Errors:
+  // kObjectNotFound, kNotSupported (default), kBackendFailure.
+  virtual absl::Status MaskTarget(const TargetId& target);
+
+  // Copies the committed snapshot `target` back onto `destination` (a source
+  // LUN of this storage, the original or another one) inside the storage,
+  // never through the host; resizes `destination` to the snapshot's size.
+  // May take long: reports progress and observes `cancel` within
+  // cancel_bound (then returns kCancelled; the destination's content is
+  // undefined). Errors: kObjectNotFound, kNotSupported (default),
+  // kInsufficientStorage, kCancelled, kBackendFailure.
+  virtual absl::Status ResyncTarget(const TargetId& target, const LunIdentity& destination,
+                                    const CancelToken& cancel, const ProgressCallback& progress);
 };
 
 // Forwards every call to another backend; decorators derive from it and
@@ -137,6 +185,13 @@ class ForwardingBackend : public Backend {
   }
   absl::Status ExposeTarget(const TargetId& target) override { return inner_->ExposeTarget(target); }
   absl::Status ReleaseTarget(const TargetId& target) override { return inner_->ReleaseTarget(target); }
+  absl::Status RestoreTarget(const RestoredTarget& target) override { return inner_->RestoreTarget(target); }
+  absl::StatusOr<std::vector<TargetId>> ListTargets() override { return inner_->ListTargets(); }
+  absl::Status MaskTarget(const TargetId& target) override { return inner_->MaskTarget(target); }
+  absl::Status ResyncTarget(const TargetId& target, const LunIdentity& destination,
+                            const CancelToken& cancel, const ProgressCallback& progress) override {
+    return inner_->ResyncTarget(target, destination, cancel, progress);
+  }
 
  protected:
   Backend& inner() const { return *inner_; }

@@ -35,7 +35,9 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "absl/strings/string_view.h"
+#include "hwsnap/async_operation.h"
 #include "hwsnap/backend.h"
+#include "hwsnap/catalog.h"
 #include "hwsnap/ids.h"
 #include "hwsnap/lun_identity.h"
 #include "hwsnap/snapshot_set_state.h"
@@ -60,6 +62,54 @@ struct ProviderOptions {
   // Upper bound on source LUNs in one set (VSS allows 64 volumes per set; a
   // volume may span several LUNs).
   int max_luns_per_set = 1024;
+  // The durable catalog (hwsnap/catalog.h). Empty: sets live in memory only
+  // (tests, demos); a restart forgets them. The provider opens it at
+  // construction (exclusive), recovers what a crash left, and records every
+  // step before acknowledging it. Failing to open it makes the provider
+  // unusable: every call returns the open error (kVeto with the remedy).
+  std::string catalog_path;
+  // Options for opening it (path is taken from catalog_path).
+  CatalogOptions catalog;
+};
+
+// What the provider did at construction with the catalog it found.
+struct RecoveryReport {
+  CatalogLoadReport load;
+  int sets_served = 0;          // completed sets served again
+  int sets_rolled_back = 0;     // sets that were in creation: rolled back
+  int targets_released = 0;     // targets of those sets released through the backend
+  int targets_restored = 0;     // alive targets handed back to the backend (RestoreTarget)
+  int targets_unrestorable = 0; // the backend could not take them back (kept, see reclaim)
+  int unknown_targets_released = 0;  // backend-listed targets no record knew (crash mid-prepare)
+  std::vector<std::string> problems;  // one line per target left for reclaim, and why
+};
+
+// IVssHardwareSnapshotProviderEx::OnLunStateChange flags the core accepts
+// (vsprov.h values; see CatalogTargetFlags).
+inline constexpr std::uint32_t kLunStateChangeFlagsMask = 0xF00;
+
+// A target the catalog holds that `Reclaim` would (or did) delete.
+struct ReclaimCandidate {
+  TargetId target;
+  SnapshotSetId set_id;        // nil for a target no record knows
+  LunIdentity source;          // empty for a target no record knows
+  std::string reason;          // "not released since <time>", "unknown to the catalog", ...
+  absl::Time since = absl::InfinitePast();
+};
+
+struct ReclaimOptions {
+  // Only targets whose last change is older than this (0: all).
+  absl::Duration older_than = absl::ZeroDuration();
+  // Also targets the backend lists that no record knows (ListTargets).
+  bool include_unknown = true;
+  // Only report; delete nothing.
+  bool dry_run = false;
+};
+
+struct ReclaimReport {
+  std::vector<ReclaimCandidate> candidates;  // what was (or would be) released
+  std::vector<ReclaimCandidate> failed;      // release failed; still there
+  std::vector<std::string> notes;            // e.g. "backend cannot list targets"
 };
 
 // A point-in-time view of one set, for progress reports and tests.
@@ -138,6 +188,31 @@ class SnapshotProvider {
   // The snapshot target `target` is no longer needed: release it. Unknown LUN:
   // kObjectNotFound.
   absl::Status OnLunEmpty(absl::string_view device_name, const LunIdentity& target);
+
+  // --- IVssHardwareSnapshotProviderEx ----------------------------------------
+  // `snapshot_luns[i]` (a target of this provider) and `original_luns[i]` (its
+  // source) changed state as `flags` says (kLunStateChangeFlagsMask bits):
+  // read-write and recovery flags are recorded; DO_MASK_LUNS hides the
+  // targets from this host through the backend but keeps them. Validates
+  // everything first (sizes equal and non-zero, unknown bits kInvalidArgument,
+  // an unknown target kObjectNotFound): nothing changes on a refusal.
+  absl::Status OnLunStateChange(absl::Span<const LunIdentity> snapshot_luns,
+                                absl::Span<const LunIdentity> original_luns, std::uint32_t flags);
+
+  // Starts copying each snapshot LUN `snapshot_luns[i]` (a committed target
+  // of this provider) back onto `destination_luns[i]` inside the storage.
+  // Returns at once with the running operation; validation errors (sizes,
+  // unknown target kObjectNotFound, kNotSupported when the backend cannot
+  // resync) come back here with nothing started.
+  absl::StatusOr<std::shared_ptr<AsyncOperation>> ResyncLuns(absl::Span<const LunIdentity> snapshot_luns,
+                                                             absl::Span<const LunIdentity> destination_luns);
+
+  // --- catalog --------------------------------------------------------------
+  // What construction recovered (empty report without a catalog).
+  const RecoveryReport& recovery() const;
+  // Releases alive targets of completed sets whose OnLunEmpty never came
+  // (older than `older_than`), and targets nobody recorded; dry_run only lists.
+  absl::StatusOr<ReclaimReport> Reclaim(const ReclaimOptions& options);
 
   // Observability for progress displays and tests.
   absl::StatusOr<SetProgress> GetProgress(const SnapshotSetId& set_id) const;

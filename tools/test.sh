@@ -18,11 +18,13 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 
 JOBS="${HWSNAP_JOBS:-$(nproc)}"
+# run_preset PRESET [TARGET]: configure, build (everything, or TARGET only),
+# and run the preset's tests.
 run_preset() {
-  local preset="$1"
-  echo "=== preset ${preset}: configure, build, test ==="
+  local preset="$1" target="${2:-}"
+  echo "=== preset ${preset}: configure, build${target:+ ${target}}, test ==="
   cmake --preset "${preset}" >/dev/null
-  cmake --build --preset "${preset}" -j "${JOBS}"
+  cmake --build --preset "${preset}" -j "${JOBS}" ${target:+--target "${target}"}
   ctest --preset "${preset}" -j "${JOBS}"
 }
 
@@ -30,7 +32,7 @@ run_preset default
 tools/test-example-backend.sh  # the out-of-tree example backend, against an install of the default build
 if [ "${HWSNAP_SANITIZERS:-1}" != "0" ]; then
   run_preset asan
-  run_preset tsan
+  run_preset tsan hwsnap_concurrency_tests  # the tsan preset runs only label "concurrency"
 fi
 if [ "${HWSNAP_FUZZ:-1}" != "0" ]; then
   echo "=== fuzzing the SCSI and NVMe parsers (libFuzzer) ==="

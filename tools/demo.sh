@@ -10,7 +10,10 @@
 # Extra arguments go to both `hwsnapctl simulate` runs, e.g.
 #   tools/demo.sh --abort-after=end-prepare
 #   tools/demo.sh --fault=prepare:hang --abort-delay=500ms
-# HWSNAP_DEMO_BACKEND=mock or =scsi runs only that one.
+#   3. durability (mock): a set completed by one process with a durable
+#      catalog and array, a second process that finds it after the "restart",
+#      lists it and reclaims the targets whose OnLunEmpty never came.
+# HWSNAP_DEMO_BACKEND=mock, =scsi or =catalog runs only that one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +34,19 @@ if [ "${which}" = all ] || [ "${which}" = scsi ]; then
   else
     "${hwsnapctl}" simulate --backend=scsi --backend-option=tgt-sandbox=true --luns=8 "$@"
   fi
+fi
+if [ "${which}" = all ] || [ "${which}" = catalog ]; then
+  echo "=== durability: a catalog and array that outlive the process (mock) ==="
+  state="$(mktemp -d)"
+  trap 'rm -rf "${state}"' EXIT
+  durable=(--catalog="${state}/catalog.hwsnap" --backend-option=state-dir="${state}/array")
+  echo "--- process 1: a complete set of 4 LUNs whose OnLunEmpty never comes (--keep)"
+  "${hwsnapctl}" simulate --backend=mock --luns=4 --keep "${durable[@]}"
+  echo "--- process 2: what the catalog holds after the restart"
+  "${hwsnapctl}" catalog list --catalog="${state}/catalog.hwsnap"
+  "${hwsnapctl}" catalog verify --catalog="${state}/catalog.hwsnap"
+  echo "--- process 3: reclaim (dry run, then for real)"
+  "${hwsnapctl}" catalog reclaim --dry-run --backend=mock "${durable[@]}"
+  "${hwsnapctl}" catalog reclaim --backend=mock "${durable[@]}"
+  "${hwsnapctl}" catalog list --catalog="${state}/catalog.hwsnap"
 fi

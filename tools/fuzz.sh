@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes hwsnap's device-data parsers with libFuzzer: the SCSI parsers
-# (tests/scsi/fuzz/, scsi_*_fuzzer) and the NVMe parsers (tests/nvme/fuzz/,
-# nvme_*_fuzzer). Configures a Clang build of its own (build/fuzz,
+# (tests/scsi/fuzz/, scsi_*_fuzzer), the NVMe parsers (tests/nvme/fuzz/,
+# nvme_*_fuzzer) and the catalog journal loader (tests/core/fuzz/,
+# catalog_load_fuzzer; seeds in tests/core/fuzz/corpus). Configures a Clang build of its own (build/fuzz,
 # HWSNAP_BUILD_FUZZERS=ON, libraries instrumented with
 # -fsanitize=fuzzer-no-link,address,undefined), builds the fuzzers, seeds each
 # family's corpus with its fixtures (tests/scsi/fixtures/**/*.hex as bytes,
@@ -16,7 +17,7 @@
 #   tools/fuzz.sh scsi_vpd nvme_identity   # only these fuzzers
 #
 # Arguments: fuzzer names without the _fuzzer suffix, or a family ("scsi",
-# "nvme"). Environment: HWSNAP_FUZZ_SECONDS (per fuzzer, default 20),
+# "nvme", "catalog"). Environment: HWSNAP_FUZZ_SECONDS (per fuzzer, default 20),
 # HWSNAP_FUZZ_BUILD_DIR (default build/fuzz), HWSNAP_JOBS (build jobs,
 # default 2), CXX_FUZZ (default clang++).
 set -euo pipefail
@@ -27,16 +28,18 @@ SECONDS_EACH="${HWSNAP_FUZZ_SECONDS:-20}"
 JOBS="${HWSNAP_JOBS:-2}"
 CXX_FUZZ="${CXX_FUZZ:-clang++}"
 SCSI_FUZZERS=(scsi_inquiry scsi_vpd scsi_sense scsi_read_capacity scsi_report_luns scsi_cdb scsi_identity scsi_lun_reader)
+CATALOG_FUZZERS=(catalog_load)
 NVME_FUZZERS=(nvme_identify_ctrl nvme_identify_ns nvme_ns_descriptors nvme_id_lists nvme_identity nvme_identity_mapping_text)
 
 FUZZERS=()
-if [ "$#" -eq 0 ]; then set -- scsi nvme; fi
+if [ "$#" -eq 0 ]; then set -- scsi nvme catalog; fi
 for arg in "$@"; do
   case "${arg}" in
     scsi) FUZZERS+=("${SCSI_FUZZERS[@]}") ;;
     nvme) FUZZERS+=("${NVME_FUZZERS[@]}") ;;
-    scsi_* | nvme_*) FUZZERS+=("${arg%_fuzzer}") ;;
-    *) printf 'fuzz: unknown fuzzer %s (names start with scsi_ or nvme_)\n' "${arg}" >&2; exit 2 ;;
+    catalog) FUZZERS+=("${CATALOG_FUZZERS[@]}") ;;
+    scsi_* | nvme_* | catalog_*) FUZZERS+=("${arg%_fuzzer}") ;;
+    *) printf 'fuzz: unknown fuzzer %s (names start with scsi_, nvme_ or catalog_)\n' "${arg}" >&2; exit 2 ;;
   esac
 done
 
@@ -66,7 +69,7 @@ cmake --build "${BUILD_DIR}" --target "${targets[@]}" -j "${JOBS}"
 # Seed corpora, one per family: every fixture's bytes as one file.
 SEED_ROOT="${BUILD_DIR}/fuzz-seeds"
 rm -rf "${SEED_ROOT}"
-mkdir -p "${SEED_ROOT}/scsi" "${SEED_ROOT}/nvme"
+mkdir -p "${SEED_ROOT}/scsi" "${SEED_ROOT}/nvme" "${SEED_ROOT}/catalog"
 while IFS= read -r -d '' hex; do
   name="$(echo "${hex#"${REPO}/tests/scsi/fixtures/"}" | tr '/' '_')"
   # hex text -> bytes with bash's printf (\xHH), no xxd needed
@@ -79,7 +82,11 @@ if [ -d "${REPO}/tests/nvme/fixtures" ]; then
     cp "${file}" "${SEED_ROOT}/nvme/$(echo "${file#"${REPO}/tests/nvme/fixtures/"}" | tr '/' '_')"
   done < <(find "${REPO}/tests/nvme/fixtures" -type f \( -name '*.bin' -o -name '*.txt' \) -print0)
 fi
-log "seed inputs: $(find "${SEED_ROOT}/scsi" -type f | wc -l) SCSI, $(find "${SEED_ROOT}/nvme" -type f | wc -l) NVMe"
+# Catalog journals written by catalog_journal_test (HWSNAP_WRITE_CATALOG_CORPUS).
+if [ -d "${REPO}/tests/core/fuzz/corpus" ]; then
+  find "${REPO}/tests/core/fuzz/corpus" -type f -name '*.hwsnap' -exec cp {} "${SEED_ROOT}/catalog/" \;
+fi
+log "seed inputs: $(find "${SEED_ROOT}/scsi" -type f | wc -l) SCSI, $(find "${SEED_ROOT}/nvme" -type f | wc -l) NVMe, $(find "${SEED_ROOT}/catalog" -type f | wc -l) catalog"
 
 failed=()
 for f in "${FUZZERS[@]}"; do

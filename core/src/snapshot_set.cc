@@ -44,6 +44,32 @@ SnapshotSet::SnapshotSet(const SnapshotSetId& id, std::int32_t context, SetEnvir
       created_(absl::Now()),
       log_(GetLogger("core.set")) {}
 
+std::shared_ptr<SnapshotSet> SnapshotSet::Restore(const CatalogSet& record, SetEnvironment env) {
+  auto set = std::make_shared<SnapshotSet>(record.id, record.context, std::move(env));
+  std::lock_guard<std::mutex> lock(set->mu_);
+  set->created_ = record.created;
+  set->state_ = SetState::kCompleted;
+  set->end_prepare_called_ = true;
+  set->snapshots_ = record.snapshots;
+  for (const CatalogTarget& target : record.targets) {
+    if (!target.alive()) continue;
+    LunSlot slot;
+    slot.source = target.source;
+    slot.phase = Phase::kPrepared;
+    slot.target = target.target_id;
+    slot.target_identity = target.identity;
+    slot.committed = true;
+    slot.exposed = target.exposed;
+    slot.flags = target.flags;
+    slot.updated = target.updated;
+    for (const Designator& d : slot.source.designators) {
+      if (d.IsUniqueLunDesignator()) set->slot_by_designator_.emplace(DesignatorKey(d), set->luns_.size());
+    }
+    set->luns_.push_back(std::move(slot));
+  }
+  return set;
+}
+
 std::string SnapshotSet::Tag() const { return absl::StrCat("set=", id_.ToString()); }
 
 SetState SnapshotSet::state() const {
@@ -102,6 +128,10 @@ absl::Status SnapshotSet::AddSnapshot(const SnapshotId& snapshot_id,
       return NotSupportedError(absl::StrCat("set ", id_.ToString(), " would hold ",
                                             luns_.size() + fresh.size(), " LUNs; at most ",
                                             env_.options.max_luns_per_set, " are allowed"));
+    }
+    // Durable before it is acknowledged (a no-op without a catalog).
+    if (absl::Status recorded = env_.journal->SnapshotAdded(id_, snapshot_id); !recorded.ok()) {
+      return Annotate(recorded, absl::StrCat("recording snapshot ", snapshot_id.ToString(), " in the catalog"));
     }
     snapshots_.push_back(snapshot_id);
     // After a LUN failed the set cannot succeed: new LUNs are recorded but not
@@ -167,14 +197,40 @@ void SnapshotSet::RunPrepare(size_t index) {
   const CancelToken token = cancel_.token();
   const absl::Time started = absl::Now();
   absl::StatusOr<TargetId> result = CancelledError("cancelled while waiting for a prepare slot");
+  bool started_recorded = false;
   if (env_.prepare_limit->Acquire(token)) {
-    result = GuardedCall("PrepareTarget", [&] { return env_.backend->PrepareTarget(source, token); });
+    // Recorded before the call, so a crash during it is known at restart.
+    absl::Status recorded = env_.journal->PrepareStarted(id_, source);
+    if (!recorded.ok()) {
+      result = Annotate(recorded, "recording the prepare in the catalog");
+    } else {
+      started_recorded = true;
+      result = GuardedCall("PrepareTarget", [&] { return env_.backend->PrepareTarget(source, token); });
+    }
     env_.prepare_limit->Release();
     if (result.ok() && result->empty()) {
       result = BackendFailureError("PrepareTarget returned an empty target id");
     }
   } else if (!token.status().ok()) {
     result = token.status();
+  }
+  if (started_recorded && result.ok()) {
+    if (absl::Status recorded = env_.journal->TargetPrepared(id_, source, *result); !recorded.ok()) {
+      // A target the catalog does not know would be lost at a crash: give it
+      // back now and fail the LUN.
+      const TargetId orphan = *result;
+      const absl::Status released =
+          GuardedCall("ReleaseTarget", [&] { return env_.backend->ReleaseTarget(orphan); });
+      if (!released.ok()) env_.ledger->Add(orphan);
+      result = VetoError(absl::StrCat("the catalog could not record target ", orphan, " of ", source.ToString(),
+                                      ": ", recorded.message()),
+                         "make the catalog's directory writable and free space on its disk");
+      (void)env_.journal->PrepareEnded(id_, source);
+    }
+  } else if (started_recorded) {
+    if (absl::Status recorded = env_.journal->PrepareEnded(id_, source); !recorded.ok()) {
+      log_->warn("{} recording the failed prepare of {}: {}", Tag(), source.ToString(), recorded.ToString());
+    }
   }
   const absl::Duration took = absl::Now() - started;
 
@@ -279,25 +335,44 @@ absl::Status SnapshotSet::EndPrepare() {
                 Ms(absl::Now() - started), best.ToString(), targets.size(),
                 stragglers ? absl::StrCat(", ", stragglers, " prepare(s) still running") : "");
     ReleaseAll(targets, "prepare failed");
+    RecordRolledBack(SetState::kFailed);
     return best;
   }
-  state_ = SetState::kPrepared;
-  cv_.notify_all();
+  if (absl::Status entered = EnterStateLocked(lock, SetState::kPrepared, "EndPrepareSnapshots"); !entered.ok()) {
+    return entered;
+  }
   log_->info("{} end-prepare: {} LUN(s) prepared in {}", Tag(), luns_.size(),
              Ms(absl::Now() - started));
   return absl::OkStatus();
 }
 
+absl::Status SnapshotSet::EnterStateLocked(std::unique_lock<std::mutex>& lock, SetState state,
+                                           absl::string_view call) {
+  const absl::Status recorded = env_.journal->SetStateChanged(id_, state);
+  if (recorded.ok()) {
+    state_ = state;
+    cv_.notify_all();
+    return absl::OkStatus();
+  }
+  const absl::Status failure = Annotate(recorded, absl::StrCat(call, ": recording the set in the catalog"));
+  NoteFailureLocked(failure);
+  std::vector<TargetId> targets = RollBackLocked(SetState::kFailed);
+  lock.unlock();
+  log_->error("{} {}; rolling back {} target(s)", Tag(), failure.ToString(), targets.size());
+  ReleaseAll(targets, "catalog write failed");
+  RecordRolledBack(SetState::kFailed);
+  return failure;
+}
+
 absl::Status SnapshotSet::Advance(SetState from, SetState to, absl::string_view call) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (aborting_ || state_ != from) {
       return BadStateError(absl::StrCat(call, ": set ", id_.ToString(), " is ",
                                         aborting_ ? "being aborted" : SetStateName(state_),
                                         ", expected ", SetStateName(from)));
     }
-    state_ = to;
-    cv_.notify_all();
+    if (absl::Status entered = EnterStateLocked(lock, to, call); !entered.ok()) return entered;
   }
   log_->info("{} {} -> {}", Tag(), call, SetStateName(to));
   return absl::OkStatus();
@@ -397,7 +472,17 @@ absl::Status SnapshotSet::Commit() {
     lock.unlock();
     log_->error("{} commit failed: {}; rolling back {} target(s)", Tag(), failure.ToString(),
                 targets.size());
-    ReleaseAll(targets, "commit failed");
+    // VSS still holds writes until this returns: the catalog records (an
+    // fsync each) are written by a worker, after the releases below.
+    std::vector<TargetId> released = ReleaseAll(targets, "commit failed", /*journal=*/false);
+    Submit([self = shared_from_this(), released = std::move(released)] {
+      for (const TargetId& target : released) {
+        if (absl::Status recorded = self->env_.journal->TargetReleased(target); !recorded.ok()) {
+          self->log_->warn("{} recording the release of target {}: {}", self->Tag(), target, recorded.ToString());
+        }
+      }
+      self->RecordRolledBack(SetState::kFailed);
+    });
     return failure;
   }
   state_ = SetState::kCommitted;
@@ -444,6 +529,13 @@ absl::Status SnapshotSet::PostCommit(std::int32_t snapshot_count) {
         identity = BackendFailureError(absl::StrCat("target ", target, " carries its source's designator"));
       }
     }
+    if (identity.ok()) {
+      // Writes are no longer held: the identity is made durable now, since
+      // GetTargetLuns after a restart answers from the catalog's record.
+      if (absl::Status recorded = env_.journal->TargetDescribed(target, *identity); !recorded.ok()) {
+        identity = Annotate(recorded, absl::StrCat("recording target ", target, " in the catalog"));
+      }
+    }
     described.push_back(std::move(identity));
   }
 
@@ -455,6 +547,7 @@ absl::Status SnapshotSet::PostCommit(std::int32_t snapshot_count) {
     slot.busy = false;
     if (described[k].ok()) {
       slot.target_identity = *described[k];
+      slot.updated = absl::Now();
     } else if (failure.ok()) {
       failure = Annotate(described[k].status(), absl::StrCat("describe target of ", slot.source.ToString()));
     }
@@ -476,9 +569,13 @@ absl::Status SnapshotSet::PostCommit(std::int32_t snapshot_count) {
     log_->error("{} post-commit failed: {}; rolling back {} target(s)", Tag(), failure.ToString(),
                 targets.size());
     ReleaseAll(targets, "describe failed");
+    RecordRolledBack(SetState::kFailed);
     return failure;
   }
-  state_ = SetState::kPostCommitted;
+  if (absl::Status entered = EnterStateLocked(lock, SetState::kPostCommitted, "PostCommitSnapshots");
+      !entered.ok()) {
+    return entered;
+  }
   lock.unlock();
   log_->info("{} post-commit: {} target(s) described", Tag(), work.size());
   return absl::OkStatus();
@@ -519,6 +616,7 @@ absl::Status SnapshotSet::Abort(absl::string_view reason) {
   std::vector<TargetId> targets = RollBackLocked(SetState::kAborted);
   lock.unlock();
   ReleaseAll(targets, "aborted");
+  RecordRolledBack(SetState::kAborted);
   if (stragglers > 0) {
     log_->warn("{} abort: {} backend call(s) ignored cancellation for {}; their targets are "
                "released as soon as they return",
@@ -546,17 +644,47 @@ std::vector<TargetId> SnapshotSet::RollBackLocked(SetState final_state) {
   return targets;
 }
 
-void SnapshotSet::ReleaseAll(const std::vector<TargetId>& targets, absl::string_view why) {
+std::vector<TargetId> SnapshotSet::ReleaseAll(const std::vector<TargetId>& targets, absl::string_view why,
+                                              bool journal) {
+  std::vector<TargetId> released;
   for (const TargetId& target : targets) {
     const absl::Status status =
         GuardedCall("ReleaseTarget", [&] { return env_.backend->ReleaseTarget(target); });
     if (status.ok()) {
       log_->debug("{} released target {} ({})", Tag(), target, why);
+      released.push_back(target);
+      if (!journal) continue;
+      if (absl::Status recorded = env_.journal->TargetReleased(target); !recorded.ok()) {
+        log_->warn("{} recording the release of target {}: {}", Tag(), target, recorded.ToString());
+      }
     } else {
       env_.ledger->Add(target);
       log_->error("{} could not release target {} ({}): {}; kept for a retry", Tag(), target, why,
                   status.ToString());
     }
+  }
+  if (journal && !targets.empty()) MaybeForget();
+  return released;
+}
+
+void SnapshotSet::RecordRolledBack(SetState final_state) {
+  if (absl::Status recorded = env_.journal->SetStateChanged(id_, final_state); !recorded.ok()) {
+    log_->warn("{} recording the set {}: {}", Tag(), SetStateName(final_state), recorded.ToString());
+  }
+  MaybeForget();
+}
+
+void SnapshotSet::MaybeForget() {
+  if (!env_.journal->durable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!IsFinal(state_) || in_flight_ > 0) return;
+    for (const LunSlot& slot : luns_) {
+      if (slot.target) return;
+    }
+  }
+  if (absl::Status forgotten = env_.journal->ForgetIfDead(id_); !forgotten.ok()) {
+    log_->warn("{} forgetting the finished set in the catalog: {}", Tag(), forgotten.ToString());
   }
 }
 
@@ -627,29 +755,126 @@ absl::Status SnapshotSet::ExposeTarget(const LunIdentity& target) {
   absl::Status status = WithBusySlot(static_cast<size_t>(index), [&](const TargetId& id) {
     return GuardedCall("ExposeTarget", [&] { return env_.backend->ExposeTarget(id); });
   });
-  if (status.ok()) {
+  if (!status.ok()) return status;
+  TargetId id;
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    luns_[static_cast<size_t>(index)].exposed = true;
+    LunSlot& slot = luns_[static_cast<size_t>(index)];
+    slot.exposed = true;
+    slot.updated = absl::Now();
+    if (!slot.target) return absl::OkStatus();
+    id = *slot.target;
   }
-  return status;
+  if (absl::Status recorded = env_.journal->TargetExposed(id, true); !recorded.ok()) {
+    return Annotate(recorded, absl::StrCat("recording target ", id, " exposed in the catalog"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status SnapshotSet::ReleaseTarget(const LunIdentity& target) {
+  TargetId id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const int index = state_ == SetState::kCompleted ? FindTargetSlotLocked(target) : -1;
+    if (index < 0) return ObjectNotFoundError(absl::StrCat("no snapshot target ", target.ToString(), " in ", Tag()));
+    id = *luns_[static_cast<size_t>(index)].target;
+  }
+  return ReleaseTargetById(id);
+}
+
+int SnapshotSet::FindTargetIdSlotLocked(const TargetId& target) const {
+  for (size_t i = 0; i < luns_.size(); ++i) {
+    if (luns_[i].target && *luns_[i].target == target) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+absl::Status SnapshotSet::CallOnTarget(const TargetId& target,
+                                       const std::function<absl::Status(const TargetId&)>& call) {
   int index;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    index = state_ == SetState::kCompleted ? FindTargetSlotLocked(target) : -1;
+    index = state_ == SetState::kCompleted ? FindTargetIdSlotLocked(target) : -1;
   }
-  if (index < 0) return ObjectNotFoundError(absl::StrCat("no snapshot target ", target.ToString(), " in ", Tag()));
-  absl::Status status = WithBusySlot(static_cast<size_t>(index), [&](const TargetId& id) {
+  if (index < 0) return ObjectNotFoundError(absl::StrCat("no live snapshot target ", target, " in ", Tag()));
+  return WithBusySlot(static_cast<size_t>(index), call);
+}
+
+absl::Status SnapshotSet::ReleaseTargetById(const TargetId& target) {
+  int index = -1;
+  absl::Status status = CallOnTarget(target, [&](const TargetId& id) {
     return GuardedCall("ReleaseTarget", [&] { return env_.backend->ReleaseTarget(id); });
   });
-  if (status.ok()) {
+  if (!status.ok()) return status;
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    luns_[static_cast<size_t>(index)].target.reset();
+    index = FindTargetIdSlotLocked(target);
+    if (index >= 0) luns_[static_cast<size_t>(index)].target.reset();
     cv_.notify_all();
   }
-  return status;
+  if (absl::Status recorded = env_.journal->TargetReleased(target); !recorded.ok()) {
+    // The storage no longer has it; a stale record only costs a reclaim pass
+    // (which finds the target gone) — not a reason to fail OnLunEmpty.
+    log_->warn("{} recording the release of target {}: {}", Tag(), target, recorded.ToString());
+  }
+  MaybeForget();
+  return absl::OkStatus();
+}
+
+std::optional<ServedTarget> SnapshotSet::FindServedTarget(const LunIdentity& target) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int index = state_ == SetState::kCompleted ? FindTargetSlotLocked(target) : -1;
+  if (index < 0) return std::nullopt;
+  const LunSlot& slot = luns_[static_cast<size_t>(index)];
+  return ServedTarget{id_, *slot.target, slot.source, *slot.target_identity, slot.exposed, slot.flags, slot.updated};
+}
+
+std::vector<ServedTarget> SnapshotSet::ServedTargets() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ServedTarget> out;
+  if (state_ != SetState::kCompleted) return out;
+  for (const LunSlot& slot : luns_) {
+    if (!slot.target) continue;
+    out.push_back(ServedTarget{id_, *slot.target, slot.source, slot.target_identity.value_or(LunIdentity{}),
+                               slot.exposed, slot.flags, slot.updated});
+  }
+  return out;
+}
+
+absl::Status SnapshotSet::MaskTarget(const TargetId& target) {
+  absl::Status status = CallOnTarget(target, [&](const TargetId& id) {
+    return GuardedCall("MaskTarget", [&] { return env_.backend->MaskTarget(id); });
+  });
+  if (!status.ok()) return status;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const int index = FindTargetIdSlotLocked(target);
+    if (index >= 0) {
+      LunSlot& slot = luns_[static_cast<size_t>(index)];
+      slot.exposed = false;
+      slot.flags |= kTargetMasked;
+      slot.updated = absl::Now();
+    }
+  }
+  if (absl::Status recorded = env_.journal->TargetExposed(target, false); !recorded.ok()) {
+    return Annotate(recorded, absl::StrCat("recording target ", target, " masked in the catalog"));
+  }
+  return RecordTargetFlags(target, kTargetMasked, 0);
+}
+
+absl::Status SnapshotSet::RecordTargetFlags(const TargetId& target, std::uint32_t flags, std::uint32_t clear) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const int index = FindTargetIdSlotLocked(target);
+    if (index < 0) return ObjectNotFoundError(absl::StrCat("no live snapshot target ", target, " in ", Tag()));
+    LunSlot& slot = luns_[static_cast<size_t>(index)];
+    slot.flags = (slot.flags | flags) & ~clear;
+    slot.updated = absl::Now();
+  }
+  if (absl::Status recorded = env_.journal->TargetFlags(target, flags, clear); !recorded.ok()) {
+    return Annotate(recorded, absl::StrCat("recording flags of target ", target, " in the catalog"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace hwsnap

@@ -34,6 +34,7 @@
 #include "hwsnap/provider.h"
 #include "hwsnap/snapshot_set_state.h"
 #include "release_ledger.h"
+#include "set_journal.h"
 #include "worker_pool.h"
 
 namespace spdlog {
@@ -52,11 +53,28 @@ struct SetEnvironment {
   std::shared_ptr<ReleaseLedger> ledger;
   ProviderOptions options;
   BackendCapabilities capabilities;
+  // Where the set records its steps (never null; a no-op without a catalog).
+  std::shared_ptr<SetJournal> journal;
+};
+
+// A live target of a completed set, as the provider serves it.
+struct ServedTarget {
+  SnapshotSetId set_id;
+  TargetId id;
+  LunIdentity source;
+  LunIdentity identity;
+  bool exposed = false;
+  std::uint32_t flags = 0;       // CatalogTargetFlags received
+  absl::Time updated;            // last change (described, exposed, flagged)
 };
 
 class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
  public:
   SnapshotSet(const SnapshotSetId& id, std::int32_t context, SetEnvironment env);
+  // A completed set recorded by an earlier process (recovery): its alive,
+  // described targets are served exactly like those of a set completed here.
+  // `record.state` must be kCompleted.
+  static std::shared_ptr<SnapshotSet> Restore(const CatalogSet& record, SetEnvironment env);
 
   const SnapshotSetId& id() const { return id_; }
   SetState state() const;
@@ -89,6 +107,22 @@ class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
   // Targets created for the set and not yet released.
   int LiveTargets() const;
 
+  // --- IVssHardwareSnapshotProviderEx and reclaim (completed sets only) ------
+  // The live target matching `target`, if this completed set holds it.
+  std::optional<ServedTarget> FindServedTarget(const LunIdentity& target) const;
+  // Every live, described target of this completed set.
+  std::vector<ServedTarget> ServedTargets() const;
+  // Hides the target from this host (backend MaskTarget), records it unexposed
+  // and flagged kTargetMasked.
+  absl::Status MaskTarget(const TargetId& target);
+  // Records OnLunStateChange flags on the target (ORs `flags`, removes `clear`).
+  absl::Status RecordTargetFlags(const TargetId& target, std::uint32_t flags, std::uint32_t clear);
+  // Releases the target through the backend and records it (OnLunEmpty, Reclaim).
+  absl::Status ReleaseTargetById(const TargetId& target);
+  // Runs `call` on the target with its slot busy (no other backend call on it
+  // meanwhile). kObjectNotFound if the set holds no such live target.
+  absl::Status CallOnTarget(const TargetId& target, const std::function<absl::Status(const TargetId&)>& call);
+
  private:
   enum class Phase { kQueued, kRunning, kPrepared, kFailed };
 
@@ -102,6 +136,8 @@ class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
     bool exposed = false;
     bool busy = false;             // a backend call on `target` is running
     bool release_when_idle = false;  // rollback came while busy
+    std::uint32_t flags = 0;       // OnLunStateChange / resync flags
+    absl::Time updated = absl::InfinitePast();
   };
 
   // Prepare job body, run on a worker.
@@ -111,12 +147,25 @@ class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
   // Collects every live, idle target for release and marks the set rolled
   // back (busy targets are released by their running call). Requires mu_.
   std::vector<TargetId> RollBackLocked(SetState final_state);
-  // Releases `targets` through the backend, recording failures in the ledger.
-  void ReleaseAll(const std::vector<TargetId>& targets, absl::string_view why);
+  // Releases `targets` through the backend, recording failures in the ledger
+  // and (`journal`) each success in the catalog; returns the released ones.
+  std::vector<TargetId> ReleaseAll(const std::vector<TargetId>& targets, absl::string_view why,
+                                   bool journal = true);
+  // After a rollback: records the final state and forgets the set in the
+  // catalog once nothing of it is alive.
+  void RecordRolledBack(SetState final_state);
+  // Forgets the set in the catalog if it is final and nothing of it is alive.
+  void MaybeForget();
+  // Records the set's new state and enters it (lock held throughout). On a
+  // catalog failure the set is rolled back to kFailed, `lock` is released and
+  // the error returned: the step is refused.
+  absl::Status EnterStateLocked(std::unique_lock<std::mutex>& lock, SetState state, absl::string_view call);
   // The failure to report for the set: the most actionable one.
   absl::Status BestFailureLocked() const;
   // Finds the slot of the live target matching `target`; -1 if none. Requires mu_.
   int FindTargetSlotLocked(const LunIdentity& target) const;
+  // The slot holding live target `target`; -1 if none. Requires mu_.
+  int FindTargetIdSlotLocked(const TargetId& target) const;
   // Runs `call` on the slot's target with the slot marked busy.
   absl::Status WithBusySlot(size_t index, const std::function<absl::Status(const TargetId&)>& call);
   // Runs `task` on the pool, or inline when the pool is gone (shutdown).
@@ -130,7 +179,7 @@ class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
   const SnapshotSetId id_;
   const std::int32_t context_;
   const SetEnvironment env_;
-  const absl::Time created_;
+  absl::Time created_;  // set once (Restore overrides before sharing)
   const std::shared_ptr<spdlog::logger> log_;
   CancelSource cancel_;
 

@@ -335,7 +335,8 @@ TEST_F(ProviderComTest, BadArgumentsAreInvalidArg) {
   EXPECT_EQ(mock_->LiveTargetCount(), 0);
 }
 
-TEST_F(ProviderComTest, ReservedAndUnsupportedExMethodsGiveLegalResults) {
+// The Ex methods in depth: provider_com_ex_test.cc.
+TEST_F(ProviderComTest, ExMethodsGiveLegalResults) {
   ULONGLONG mask = 123;
   EXPECT_EQ(Legal(VssMethod::kGetProviderCapabilities, hw_->GetProviderCapabilities(&mask)), E_NOTIMPL);
   EXPECT_EQ(Legal(VssMethod::kOnReuseLuns, hw_->OnReuseLuns(nullptr, nullptr, 0)), E_NOTIMPL);
@@ -343,8 +344,11 @@ TEST_F(ProviderComTest, ReservedAndUnsupportedExMethodsGiveLegalResults) {
   Legal(VssMethod::kResyncLuns, hw_->ResyncLuns(nullptr, nullptr, 0, &async));
   EXPECT_EQ(async, nullptr);
   VdsLuns luns(std::vector<LunIdentity>{mock_->AddSourceLun()});
-  EXPECT_EQ(Legal(VssMethod::kOnLunStateChange, hw_->OnLunStateChange(luns.data(), luns.data(), 1, 0x100)), S_OK);
+  // A source LUN is no snapshot LUN of this provider.
+  EXPECT_NE(Legal(VssMethod::kOnLunStateChange, hw_->OnLunStateChange(luns.data(), luns.data(), 1, 0x100)), S_OK);
   EXPECT_EQ(Legal(VssMethod::kOnLunStateChange, hw_->OnLunStateChange(nullptr, luns.data(), 1, 0x100)),
+            static_cast<HRESULT>(kE_INVALIDARG));
+  EXPECT_EQ(Legal(VssMethod::kOnLunStateChange, hw_->OnLunStateChange(luns.data(), luns.data(), 0, 0x100)),
             static_cast<HRESULT>(kE_INVALIDARG));
   EXPECT_EQ(Legal(VssMethod::kOnUnload, notify_->OnUnload(FALSE)), S_OK);
 }

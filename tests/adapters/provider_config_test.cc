@@ -40,6 +40,7 @@ TEST(ProviderConfigTest, DefaultsSelectNoBackend) {
   EXPECT_EQ(config->log_level, "info");
   EXPECT_TRUE(config->log_directory.empty());
   EXPECT_EQ(config->log_max_files, 5);
+  EXPECT_TRUE(config->catalog.empty()) << "empty: the platform's default catalog";
 }
 
 TEST(ProviderConfigTest, ParsesEveryKeyWithCommentsQuotesBomAndCrlf) {
@@ -53,7 +54,8 @@ TEST(ProviderConfigTest, ParsesEveryKeyWithCommentsQuotesBomAndCrlf) {
       "log_level = debug\r\n"
       "log_directory = \"D:\\logs\\hwsnap dir\"\r\n"
       "log_max_bytes = 1048576\r\n"
-      "log_max_files = 3\r\n";
+      "log_max_files = 3\r\n"
+      "catalog = \"E:\\hwsnap state\\catalog.hwsnap\"\r\n";
   absl::StatusOr<ProviderConfig> config = ParseProviderConfig(text, "C:\\ProgramData\\hwsnap\\hwsnap.conf");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->backend, "mock");
@@ -63,6 +65,8 @@ TEST(ProviderConfigTest, ParsesEveryKeyWithCommentsQuotesBomAndCrlf) {
   EXPECT_EQ(config->log_directory, "D:\\logs\\hwsnap dir");
   EXPECT_EQ(config->log_max_bytes, 1048576u);
   EXPECT_EQ(config->log_max_files, 3);
+  EXPECT_EQ(config->catalog, "E:\\hwsnap state\\catalog.hwsnap");
+  EXPECT_THAT(DescribeProviderConfig(*config), HasSubstr("catalog=E:\\hwsnap state"));
   EXPECT_THAT(DescribeProviderConfig(*config), HasSubstr("hwsnap.conf"));
   EXPECT_THAT(DescribeProviderConfig(*config), HasSubstr("prepare-ms=250"));
 }
@@ -88,6 +92,7 @@ TEST(ProviderConfigTest, BadLinesAreInvalidArgumentsNamingFileLineAndKey) {
       {"log_max_files = 0", "from 1 to 100"},
       {"log_max_files = -3", "from 1 to 100"},
       {"backend.fault = a\x01z", "control characters"},
+      {"catalog = ", "path of the catalog"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<ProviderConfig> config = ParseProviderConfig(c.text, "my.conf");
@@ -111,7 +116,8 @@ TEST(ProviderConfigTest, EnvironmentOverridesTheFile) {
                                                          {"HWSNAP_MOCK_PREPARE_MS", "300"},
                                                          {"HWSNAP_MOCK_FAULT", "prepare:insufficient-storage"},
                                                          {"HWSNAP_LOG_LEVEL", "trace"},
-                                                         {"HWSNAP_LOG_DIR", "C:\\temp\\logs"}}),
+                                                         {"HWSNAP_LOG_DIR", "C:\\temp\\logs"},
+                                                         {"HWSNAP_CATALOG", "C:\\temp\\catalog.hwsnap"}}),
                                         *config)
                   .ok());
   EXPECT_EQ(config->backend, "mock");
@@ -119,6 +125,7 @@ TEST(ProviderConfigTest, EnvironmentOverridesTheFile) {
   EXPECT_EQ(config->backend_options.at("fault"), "prepare:insufficient-storage");
   EXPECT_EQ(config->log_level, "trace");
   EXPECT_EQ(config->log_directory, "C:\\temp\\logs");
+  EXPECT_EQ(config->catalog, "C:\\temp\\catalog.hwsnap");
   EXPECT_THAT(DescribeProviderConfig(*config), HasSubstr("file.conf + environment"));
 }
 

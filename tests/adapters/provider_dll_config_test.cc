@@ -74,9 +74,12 @@ class ProviderDllConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const wchar_t* name : {L"HWSNAP_BACKEND", L"HWSNAP_MOCK_FAULT", L"HWSNAP_MOCK_PREPARE_MS", L"HWSNAP_CONFIG",
-                                L"HWSNAP_LOG_DIR", L"HWSNAP_LOG_LEVEL"}) {
+                                L"HWSNAP_LOG_DIR", L"HWSNAP_LOG_LEVEL", L"HWSNAP_CATALOG"}) {
       SetEnvironmentVariableW(name, nullptr);
     }
+    // Each case's own catalog: never the Wine prefix's default one.
+    catalog_ = ScratchDirectory(L"catalog") + L"\\catalog.hwsnap";
+    SetEnvironmentVariableW(L"HWSNAP_CATALOG", catalog_.c_str());
     RegDeleteKeyValueW(HKEY_LOCAL_MACHINE, kConfigRegistryKey, kConfigFileValue);
     module_ = LoadLibraryW((ExeDirectory() + L"hwsnap_vss.dll").c_str());
     ASSERT_NE(module_, nullptr) << "cannot load hwsnap_vss.dll, error " << GetLastError();
@@ -134,8 +137,21 @@ class ProviderDllConfigTest : public ::testing::Test {
     return hr;
   }
 
+  // OnLoad of a new provider object, as VSS calls it after creating one.
+  static HRESULT Load(IVssHardwareSnapshotProvider* hw) {
+    IVssProviderNotifications* notify = nullptr;
+    EXPECT_EQ(hw->QueryInterface(IID_IVssProviderNotifications, reinterpret_cast<void**>(&notify)), S_OK);
+    if (notify == nullptr) return E_NOINTERFACE;
+    const HRESULT hr = notify->OnLoad(nullptr);
+    EXPECT_TRUE(IsLegalResult(VssMethod::kOnLoad, static_cast<std::uint32_t>(hr))) << std::hex << hr;
+    EXPECT_EQ(notify->OnUnload(TRUE), S_OK);
+    notify->Release();
+    return hr;
+  }
+
   HMODULE module_ = nullptr;
   IClassFactory* factory_ = nullptr;
+  std::wstring catalog_;
 };
 
 TEST_F(ProviderDllConfigTest, WithoutConfigurationNoLunIsSupported) {
@@ -218,6 +234,50 @@ TEST_F(ProviderDllConfigTest, BrokenOrMissingConfigurationSupportsNothingButAnsw
   ASSERT_NE(hw, nullptr);
   EXPECT_FALSE(Supported(hw, LunWithNaa(7)));
   hw->Release();
+}
+
+TEST_F(ProviderDllConfigTest, TheCatalogIsOpenedWhereHwsnapCatalogSays) {
+  SetEnvironmentVariableW(L"HWSNAP_BACKEND", L"mock");
+  IVssHardwareSnapshotProvider* hw = Create();
+  ASSERT_NE(hw, nullptr);
+  EXPECT_EQ(Load(hw), S_OK);
+  EXPECT_EQ(PrepareOne(hw, LunWithNaa(9)), S_OK);
+  hw->Release();
+  EXPECT_TRUE(FileExists(catalog_)) << "the durable catalog is at HWSNAP_CATALOG";
+}
+
+TEST_F(ProviderDllConfigTest, TheConfigurationFileNamesTheCatalog) {
+  const std::wstring dir = ScratchDirectory(L"catalog-key");
+  const std::wstring file = dir + L"\\hwsnap.conf";
+  const std::wstring catalog = dir + L"\\state\\catalog.hwsnap";
+  WriteFile(file, "backend = mock\r\ncatalog = " + std::string(catalog.begin(), catalog.end()) + "\r\n");
+  SetEnvironmentVariableW(L"HWSNAP_CATALOG", nullptr);
+  SetEnvironmentVariableW(L"HWSNAP_CONFIG", file.c_str());
+  IVssHardwareSnapshotProvider* hw = Create();
+  ASSERT_NE(hw, nullptr);
+  EXPECT_EQ(Load(hw), S_OK);
+  hw->Release();
+  EXPECT_TRUE(FileExists(catalog)) << "catalog = from the file (its directory created)";
+}
+
+TEST_F(ProviderDllConfigTest, ACatalogThatCannotBeOpenedVetoesTheLoad) {
+  const std::wstring blocker = ScratchDirectory(L"catalog-blocked") + L"\\file";
+  WriteFile(blocker, "x");
+  const std::wstring catalog = blocker + L"\\catalog.hwsnap";  // below a file: cannot be created
+  SetEnvironmentVariableW(L"HWSNAP_CATALOG", catalog.c_str());
+  SetEnvironmentVariableW(L"HWSNAP_BACKEND", L"mock");
+  IVssHardwareSnapshotProvider* hw = Create();
+  ASSERT_NE(hw, nullptr) << "the object is still created; OnLoad says what is wrong";
+  EXPECT_EQ(Load(hw), static_cast<HRESULT>(kVSS_E_PROVIDER_VETO));
+  hw->Release();
+}
+
+TEST_F(ProviderDllConfigTest, WithoutABackendNoCatalogIsOpened) {
+  IVssHardwareSnapshotProvider* hw = Create();
+  ASSERT_NE(hw, nullptr);
+  EXPECT_EQ(Load(hw), S_OK);
+  hw->Release();
+  EXPECT_FALSE(FileExists(catalog_)) << "backend = none leaves the catalog alone";
 }
 
 }  // namespace

@@ -305,6 +305,27 @@ TEST(VssResultsTest, ResultNames) {
   }
 }
 
+// IVssAsync of ResyncLuns (vss.h IVssAsync::QueryStatus page): pending,
+// finished, cancelled, else the error ResyncLuns itself would return.
+TEST(VssResultsTest, AsyncStatusesOfResyncLuns) {
+  const VssMethod m = VssMethod::kResyncLuns;
+  EXPECT_EQ(MapAsyncStatusToResult(m, std::nullopt), kVSS_S_ASYNC_PENDING);
+  EXPECT_EQ(MapAsyncStatusToResult(m, absl::OkStatus()), kVSS_S_ASYNC_FINISHED);
+  EXPECT_EQ(MapAsyncStatusToResult(m, CancelledError("stop")), kVSS_S_ASYNC_CANCELLED);
+  EXPECT_EQ(MapAsyncStatusToResult(m, InsufficientStorageError("full")), kVSS_E_INSUFFICIENT_STORAGE);
+  EXPECT_EQ(MapAsyncStatusToResult(m, OutOfMemoryError("oom")), kE_OUTOFMEMORY);
+  EXPECT_EQ(MapAsyncStatusToResult(m, VetoError("no", "fix it")), kVSS_E_PROVIDER_VETO);
+  EXPECT_EQ(MapAsyncStatusToResult(m, InvalidArgumentError("bad")), kVSS_E_PROVIDER_VETO);
+  EXPECT_EQ(MapAsyncStatusToResult(m, NotSupportedError("no resync")), kVSS_E_PROVIDER_VETO);
+  for (ErrorCode code : kAllErrorCodes) {
+    if (code == ErrorCode::kOk || code == ErrorCode::kCancelled) continue;
+    const std::uint32_t result = MapAsyncStatusToResult(m, MakeError(code, "x"));
+    EXPECT_TRUE(IsLegalResult(m, result)) << ErrorCodeName(code);
+    EXPECT_NE(result, kS_OK) << ErrorCodeName(code);
+  }
+  EXPECT_EQ(VssResultName(kVSS_S_ASYNC_CANCELLED), "VSS_S_ASYNC_CANCELLED");
+}
+
 // --- The constants are the SDK's -----------------------------------------------
 #ifdef _WIN32
 constexpr std::uint32_t Sdk(HRESULT hr) { return static_cast<std::uint32_t>(hr); }
@@ -325,6 +346,10 @@ static_assert(kVSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED == Sdk(VSS_E_MAXIMUM_NUMB
 static_assert(kVSS_E_UNSUPPORTED_CONTEXT == Sdk(VSS_E_UNSUPPORTED_CONTEXT));
 static_assert(kVSS_E_INSUFFICIENT_STORAGE == Sdk(VSS_E_INSUFFICIENT_STORAGE));
 static_assert(kVSS_E_NESTED_VOLUME_LIMIT == Sdk(VSS_E_NESTED_VOLUME_LIMIT));
+static_assert(kVSS_E_UNEXPECTED == Sdk(VSS_E_UNEXPECTED));
+static_assert(kVSS_S_ASYNC_PENDING == Sdk(VSS_S_ASYNC_PENDING));
+static_assert(kVSS_S_ASYNC_FINISHED == Sdk(VSS_S_ASYNC_FINISHED));
+static_assert(kVSS_S_ASYNC_CANCELLED == Sdk(VSS_S_ASYNC_CANCELLED));
 
 TEST(VssResultsTest, ConstantsEqualTheWindowsSdkValues) {
   // Also at run time, so the Wine run reports them (the static_asserts above
@@ -345,6 +370,11 @@ TEST(VssResultsTest, ConstantsEqualTheWindowsSdkValues) {
   EXPECT_EQ(static_cast<HRESULT>(kVSS_E_UNSUPPORTED_CONTEXT), VSS_E_UNSUPPORTED_CONTEXT);
   EXPECT_EQ(static_cast<HRESULT>(kVSS_E_INSUFFICIENT_STORAGE), VSS_E_INSUFFICIENT_STORAGE);
   EXPECT_EQ(static_cast<HRESULT>(kVSS_E_NESTED_VOLUME_LIMIT), VSS_E_NESTED_VOLUME_LIMIT);
+  EXPECT_EQ(static_cast<HRESULT>(kVSS_E_UNEXPECTED), VSS_E_UNEXPECTED);
+  EXPECT_EQ(static_cast<HRESULT>(kVSS_S_ASYNC_PENDING), VSS_S_ASYNC_PENDING);
+  EXPECT_EQ(static_cast<HRESULT>(kVSS_S_ASYNC_FINISHED), VSS_S_ASYNC_FINISHED);
+  EXPECT_EQ(static_cast<HRESULT>(kVSS_S_ASYNC_CANCELLED), VSS_S_ASYNC_CANCELLED);
+  EXPECT_TRUE(SUCCEEDED(static_cast<HRESULT>(kVSS_S_ASYNC_PENDING)));
   EXPECT_TRUE(FAILED(static_cast<HRESULT>(kVSS_E_PROVIDER_VETO)));
   EXPECT_TRUE(SUCCEEDED(static_cast<HRESULT>(kS_FALSE)));
 }

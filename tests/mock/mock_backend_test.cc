@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -18,6 +20,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "hwsnap/cancel_token.h"
@@ -636,6 +639,338 @@ TEST(MockBackendTest, EveryOperationLogsAtDebugLevel) {
   for (const std::string& expected : expected_lines) {
     EXPECT_TRUE(LoggedLineContaining(expected)) << "no log line with: " << expected;
   }
+}
+
+// ---- Optional methods: restore, list, mask, resync ----
+
+RestoredTarget RestoredFrom(MockBackend& mock, const TargetId& id) {
+  const MockBackend::TargetRecord record = RecordOf(mock, id);
+  RestoredTarget restored;
+  restored.id = id;
+  restored.source = record.source;
+  restored.committed = record.state == MockBackend::TargetState::kCommitted;
+  restored.exposed = record.exposed;
+  if (restored.committed) {
+    absl::StatusOr<LunIdentity> identity = mock.DescribeTarget(id);
+    EXPECT_TRUE(identity.ok()) << identity.status();
+    if (identity.ok()) restored.identity = *identity;
+  }
+  return restored;
+}
+
+TEST(MockBackendOptionalTest, RestoreAcceptsATargetItHasWhenEverythingMatches) {
+  MockBackend mock;
+  const LunIdentity lun = mock.AddSourceLun();
+  const TargetId prepared = PrepareOrDie(mock, lun);
+  const TargetId committed = CommittedTarget(mock, lun);
+  EXPECT_TRUE(mock.RestoreTarget(RestoredFrom(mock, prepared)).ok());
+  EXPECT_TRUE(mock.RestoreTarget(RestoredFrom(mock, committed)).ok());
+  // The record may lag the array: a commit the catalog never heard of is fine.
+  RestoredTarget lagging = RestoredFrom(mock, committed);
+  lagging.committed = false;
+  lagging.identity.reset();
+  EXPECT_TRUE(mock.RestoreTarget(lagging).ok());
+  EXPECT_EQ(mock.calls().restore, 3);
+  EXPECT_EQ(mock.LiveTargetCount(), 2);
+}
+
+TEST(MockBackendOptionalTest, RestoreRefusesAMismatchAndAnUnknownTarget) {
+  MockBackend mock;
+  const LunIdentity lun = mock.AddSourceLun();
+  const LunIdentity other = mock.AddSourceLun();
+  const TargetId prepared = PrepareOrDie(mock, lun);
+  const TargetId committed = CommittedTarget(mock, lun);
+
+  RestoredTarget wrong_source = RestoredFrom(mock, prepared);
+  wrong_source.source = other;
+  EXPECT_EQ(GetErrorCode(mock.RestoreTarget(wrong_source)), ErrorCode::kBackendFailure);
+
+  RestoredTarget says_committed = RestoredFrom(mock, prepared);
+  says_committed.committed = true;
+  EXPECT_EQ(GetErrorCode(mock.RestoreTarget(says_committed)), ErrorCode::kBackendFailure);
+
+  RestoredTarget wrong_identity = RestoredFrom(mock, committed);
+  wrong_identity.identity = other;
+  EXPECT_EQ(GetErrorCode(mock.RestoreTarget(wrong_identity)), ErrorCode::kBackendFailure);
+
+  RestoredTarget released = RestoredFrom(mock, prepared);
+  ASSERT_TRUE(mock.ReleaseTarget(prepared).ok());
+  EXPECT_EQ(GetErrorCode(mock.RestoreTarget(released)), ErrorCode::kObjectNotFound);
+  released.id = "mock-tgt-999999";
+  EXPECT_EQ(GetErrorCode(mock.RestoreTarget(released)), ErrorCode::kObjectNotFound);
+}
+
+TEST(MockBackendOptionalTest, ListTargetsNamesEveryAliveTarget) {
+  MockBackend mock;
+  const LunIdentity lun = mock.AddSourceLun();
+  absl::StatusOr<std::vector<TargetId>> none = mock.ListTargets();
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+  const TargetId a = PrepareOrDie(mock, lun);
+  const TargetId b = CommittedTarget(mock, lun);
+  const TargetId c = PrepareOrDie(mock, lun);
+  ASSERT_TRUE(mock.ReleaseTarget(c).ok());
+  absl::StatusOr<std::vector<TargetId>> listed = mock.ListTargets();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(*listed, ::testing::UnorderedElementsAre(a, b));
+  EXPECT_EQ(mock.calls().list, 2);
+}
+
+TEST(MockBackendOptionalTest, MaskHidesAnExposedTargetAndIsIdempotent) {
+  MockBackend mock;
+  const LunIdentity lun = mock.AddSourceLun();
+  const TargetId id = CommittedTarget(mock, lun);
+  ASSERT_TRUE(mock.ExposeTarget(id).ok());
+  EXPECT_TRUE(RecordOf(mock, id).exposed);
+  EXPECT_TRUE(mock.MaskTarget(id).ok());
+  EXPECT_FALSE(RecordOf(mock, id).exposed);
+  EXPECT_TRUE(mock.MaskTarget(id).ok()) << "masking twice is fine";
+  EXPECT_EQ(mock.LiveTargetCount(), 1) << "masking keeps the target";
+  ASSERT_TRUE(mock.ExposeTarget(id).ok());
+  EXPECT_TRUE(RecordOf(mock, id).exposed) << "a masked target can be exposed again";
+  EXPECT_EQ(GetErrorCode(mock.MaskTarget("mock-tgt-999999")), ErrorCode::kObjectNotFound);
+  ASSERT_TRUE(mock.ReleaseTarget(id).ok());
+  EXPECT_EQ(GetErrorCode(mock.MaskTarget(id)), ErrorCode::kObjectNotFound);
+  EXPECT_EQ(mock.calls().mask, 4);
+}
+
+TEST(MockBackendOptionalTest, ResyncTakesItsLatencyAndReportsRisingProgress) {
+  MockBackendOptions options;
+  options.resync_latency = absl::Milliseconds(200);
+  MockBackend mock(options);
+  const LunIdentity lun = mock.AddSourceLun();
+  const LunIdentity other = mock.AddSourceLun();
+  const TargetId id = CommittedTarget(mock, lun);
+  std::vector<double> progress;
+  const absl::Time start = absl::Now();
+  ASSERT_TRUE(mock.ResyncTarget(id, lun, CancelToken(), [&](double f) { progress.push_back(f); }).ok());
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(190));
+  ASSERT_GE(progress.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+  EXPECT_GT(progress.front(), 0.0);
+  EXPECT_EQ(progress.back(), 1.0);
+  // Onto another source LUN of the array, and without a progress callback.
+  EXPECT_TRUE(mock.ResyncTarget(id, other, CancelToken(), nullptr).ok());
+  EXPECT_EQ(mock.calls().resync, 2);
+  EXPECT_EQ(mock.LiveTargetCount(), 1) << "the snapshot stays";
+}
+
+TEST(MockBackendOptionalTest, ResyncObservesCancelWithinTheBound) {
+  MockBackendOptions options;
+  options.resync_latency = absl::Seconds(60);
+  options.cancel_bound = absl::Milliseconds(50);
+  MockBackend mock(options);
+  const LunIdentity lun = mock.AddSourceLun();
+  const TargetId id = CommittedTarget(mock, lun);
+  CancelSource cancel;
+  std::atomic<int> reports{0};
+  absl::Status result;
+  absl::Time cancelled_at;
+  absl::Time returned_at;
+  std::thread resync([&] {
+    result = mock.ResyncTarget(id, lun, cancel.token(), [&](double) { reports.fetch_add(1); });
+    returned_at = absl::Now();
+  });
+  absl::SleepFor(absl::Milliseconds(120));
+  cancelled_at = absl::Now();
+  cancel.Cancel("resync cancelled by VSS");
+  resync.join();
+  EXPECT_EQ(GetErrorCode(result), ErrorCode::kCancelled) << result;
+  EXPECT_LT(returned_at - cancelled_at, options.cancel_bound + absl::Milliseconds(50));
+  EXPECT_GE(reports.load(), 2) << "progress was reported while copying";
+
+  CancelSource already;
+  already.Cancel("early");
+  EXPECT_EQ(GetErrorCode(mock.ResyncTarget(id, lun, already.token(), nullptr)), ErrorCode::kCancelled);
+}
+
+TEST(MockBackendOptionalTest, ResyncRefusesUnknownUncommittedAndForeignLuns) {
+  MockBackend mock;
+  MockBackend other_array;
+  const LunIdentity lun = mock.AddSourceLun();
+  const TargetId prepared = PrepareOrDie(mock, lun);
+  const TargetId committed = CommittedTarget(mock, lun);
+  EXPECT_EQ(GetErrorCode(mock.ResyncTarget("mock-tgt-999999", lun, CancelToken(), nullptr)),
+            ErrorCode::kObjectNotFound);
+  EXPECT_EQ(GetErrorCode(mock.ResyncTarget(prepared, lun, CancelToken(), nullptr)), ErrorCode::kBadState);
+  EXPECT_EQ(GetErrorCode(mock.ResyncTarget(committed, other_array.AddSourceLun(), CancelToken(), nullptr)),
+            ErrorCode::kObjectNotFound);
+}
+
+TEST(MockBackendOptionalTest, ResyncOntoAnAdoptedLunAdoptsIt) {
+  MockBackendOptions options;
+  options.adopt_luns = true;
+  MockBackend mock(options);
+  const LunIdentity lun = mock.AddSourceLun();
+  const TargetId committed = CommittedTarget(mock, lun);
+  MockBackend elsewhere;
+  const LunIdentity host_lun = elsewhere.AddSourceLun();
+  EXPECT_TRUE(mock.ResyncTarget(committed, host_lun, CancelToken(), nullptr).ok());
+  EXPECT_EQ(mock.SourceLuns().size(), 2u);
+}
+
+// ---- Durable mode ----
+
+// A fresh, empty directory under the test's temp dir.
+std::string FreshDirectory(const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) /
+      absl::StrCat("hwsnap-mock-", name, "-", ::testing::UnitTest::GetInstance()->random_seed(), "-",
+                   absl::ToUnixNanos(absl::Now()));
+  std::filesystem::remove_all(dir);
+  return dir.string();
+}
+
+MockBackendOptions DurableOptions(const std::string& dir) {
+  MockBackendOptions options;
+  options.state_directory = dir;
+  return options;
+}
+
+TEST(MockBackendDurableTest, ASecondInstanceOnTheDirectoryIsTheSameArray) {
+  const std::string dir = FreshDirectory("same-array");
+  LunIdentity lun_a, lun_b;
+  TargetId prepared, committed, exposed, released;
+  LunIdentity exposed_identity;
+  {
+    MockBackend mock(DurableOptions(dir));
+    lun_a = mock.AddSourceLun();
+    lun_b = mock.AddSourceLun();
+    EXPECT_TRUE(ValidateLunIdentity(lun_a).ok());
+    prepared = PrepareOrDie(mock, lun_a);
+    committed = CommittedTarget(mock, lun_b);
+    exposed = CommittedTarget(mock, lun_a);
+    ASSERT_TRUE(mock.ExposeTarget(exposed).ok());
+    exposed_identity = *mock.DescribeTarget(exposed);
+    released = CommittedTarget(mock, lun_b);
+    ASSERT_TRUE(mock.ReleaseTarget(released).ok());
+    EXPECT_TRUE(mock.LoadProblems().empty());
+  }  // the "process" ends without releasing anything
+
+  MockBackend again(DurableOptions(dir));
+  EXPECT_TRUE(again.LoadProblems().empty()) << again.LoadProblems().front();
+  const std::vector<LunIdentity> sources = again.SourceLuns();
+  ASSERT_EQ(sources.size(), 2u);
+  EXPECT_EQ(sources[0], lun_a);
+  EXPECT_EQ(sources[1], lun_b);
+  EXPECT_EQ(again.LiveTargetCount(), 3);
+  EXPECT_EQ(RecordOf(again, prepared).state, MockBackend::TargetState::kPrepared);
+  EXPECT_EQ(RecordOf(again, committed).state, MockBackend::TargetState::kCommitted);
+  EXPECT_TRUE(RecordOf(again, exposed).exposed);
+  EXPECT_FALSE(RecordOf(again, committed).exposed);
+  EXPECT_EQ(RecordOf(again, prepared).source, lun_a);
+  // Same identities, same support answers, same ids.
+  absl::StatusOr<LunIdentity> described = again.DescribeTarget(exposed);
+  ASSERT_TRUE(described.ok());
+  EXPECT_EQ(*described, exposed_identity);
+  EXPECT_TRUE(again.IdentifyLun(lun_a)->supported);
+  EXPECT_TRUE(again.IdentifyLun(exposed_identity)->supported);
+  // The released one stays released (and releasing it again is still fine);
+  // the others continue where they were.
+  EXPECT_TRUE(again.ReleaseTarget(released).ok());
+  EXPECT_TRUE(again.CommitTargets({prepared}, absl::InfiniteFuture()).ok());
+  EXPECT_TRUE(again.MaskTarget(exposed).ok());
+  // New targets never reuse an id.
+  const TargetId fresh = PrepareOrDie(again, lun_b);
+  for (const TargetId& old : {prepared, committed, exposed, released}) EXPECT_NE(fresh, old);
+  EXPECT_TRUE(again.RestoreTarget(RestoredFrom(again, committed)).ok());
+
+  MockBackend third(DurableOptions(dir));
+  EXPECT_EQ(third.LiveTargetCount(), 4);
+  EXPECT_EQ(RecordOf(third, prepared).state, MockBackend::TargetState::kCommitted);
+  EXPECT_FALSE(RecordOf(third, exposed).exposed);
+  for (const TargetId& id : {prepared, committed, exposed, fresh}) ASSERT_TRUE(third.ReleaseTarget(id).ok());
+  EXPECT_EQ(MockBackend(DurableOptions(dir)).LiveTargetCount(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(MockBackendDurableTest, ATargetExistsOnDiskWhenPrepareReturns) {
+  const std::string dir = FreshDirectory("on-disk");
+  MockBackend mock(DurableOptions(dir));
+  const LunIdentity lun = mock.AddSourceLun();
+  const TargetId id = PrepareOrDie(mock, lun);
+  // Another instance made now (a recovery after a kill here) sees it.
+  MockBackend observer(DurableOptions(dir));
+  absl::StatusOr<std::vector<TargetId>> listed = observer.ListTargets();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_THAT(*listed, ::testing::ElementsAre(id));
+  ASSERT_TRUE(mock.ReleaseTarget(id).ok());
+  EXPECT_EQ(MockBackend(DurableOptions(dir)).LiveTargetCount(), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(MockBackendDurableTest, RestoreReloadsATargetMadeAfterConstruction) {
+  const std::string dir = FreshDirectory("reload");
+  MockBackend early(DurableOptions(dir));
+  const LunIdentity lun = early.AddSourceLun();
+  MockBackend maker(DurableOptions(dir));
+  const TargetId id = CommittedTarget(maker, lun);
+  RestoredTarget restored = RestoredFrom(maker, id);
+  EXPECT_EQ(early.LiveTargetCount(), 0);
+  EXPECT_TRUE(early.RestoreTarget(restored).ok());
+  EXPECT_EQ(early.LiveTargetCount(), 1);
+  EXPECT_TRUE(early.ExposeTarget(id).ok()) << "a restored target works as if made here";
+  restored.id = "../../etc/passwd";
+  EXPECT_EQ(GetErrorCode(early.RestoreTarget(restored)), ErrorCode::kObjectNotFound);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(MockBackendDurableTest, DurableArraysNeverShareDesignatorsWithOthers) {
+  const std::string dir1 = FreshDirectory("distinct-1");
+  const std::string dir2 = FreshDirectory("distinct-2");
+  MockBackend first(DurableOptions(dir1));
+  MockBackend second(DurableOptions(dir2));
+  MockBackend in_memory;
+  std::vector<LunIdentity> luns = {first.AddSourceLun(), second.AddSourceLun(), in_memory.AddSourceLun()};
+  const TargetId t1 = CommittedTarget(first, luns[0]);
+  const TargetId t2 = CommittedTarget(second, luns[1]);
+  luns.push_back(*first.DescribeTarget(t1));
+  luns.push_back(*second.DescribeTarget(t2));
+  for (size_t i = 0; i < luns.size(); ++i) {
+    EXPECT_TRUE(ValidateLunIdentity(luns[i]).ok());
+    for (size_t j = 0; j < luns.size(); ++j) EXPECT_EQ(luns[i].SameLunAs(luns[j]), i == j) << i << " vs " << j;
+  }
+  EXPECT_NE(t1, t2);
+  EXPECT_EQ(GetErrorCode(first.ReleaseTarget(t2)), ErrorCode::kObjectNotFound);
+  std::filesystem::remove_all(dir1);
+  std::filesystem::remove_all(dir2);
+}
+
+TEST(MockBackendDurableTest, AdoptedLunsAreKept) {
+  const std::string dir = FreshDirectory("adopted");
+  MockBackendOptions options = DurableOptions(dir);
+  options.adopt_luns = true;
+  MockBackend elsewhere;
+  const LunIdentity host_lun = elsewhere.AddSourceLun();
+  {
+    MockBackend mock(options);
+    PrepareOrDie(mock, host_lun);
+  }
+  MockBackend again(options);
+  ASSERT_EQ(again.SourceLuns().size(), 1u);
+  EXPECT_EQ(again.SourceLuns()[0], host_lun);
+  EXPECT_EQ(RecordOf(again, again.LiveTargets()[0].id).source, host_lun);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(MockBackendDurableTest, ADamagedFileIsReportedAndSkipped) {
+  const std::string dir = FreshDirectory("damaged");
+  TargetId id;
+  {
+    MockBackend mock(DurableOptions(dir));
+    id = PrepareOrDie(mock, mock.AddSourceLun());
+  }
+  {
+    std::ofstream(std::filesystem::path(dir) / ("target-" + id + ".txt"), std::ios::trunc) << "garbage\n";
+    std::ofstream(std::filesystem::path(dir) / "target-x.txt.tmp") << "half a write";
+  }
+  MockBackend again(DurableOptions(dir));
+  EXPECT_EQ(again.LiveTargetCount(), 0);
+  ASSERT_EQ(again.LoadProblems().size(), 1u);
+  EXPECT_THAT(again.LoadProblems()[0], HasSubstr(id));
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(dir) / "target-x.txt.tmp"));
+  EXPECT_EQ(again.SourceLuns().size(), 1u);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

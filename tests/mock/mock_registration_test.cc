@@ -3,9 +3,11 @@
 // the created backend.
 #include "hwsnap/mock/mock_registration.h"
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -124,6 +126,34 @@ TEST_F(MockRegistrationTest, CapacityAndLatencyOptionsOverrideTheRequest) {
   EXPECT_TRUE(session->backend->ReleaseTarget(*first).ok());
 }
 
+TEST_F(MockRegistrationTest, StateDirMakesSessionsOnTheSameDirectoryOneArray) {
+  const std::string dir =
+      (std::filesystem::path(::testing::TempDir()) /
+       ("hwsnap-mock-registration-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed())))
+          .string();
+  std::filesystem::remove_all(dir);
+  TargetId target;
+  std::vector<LunIdentity> first_luns;
+  {
+    absl::StatusOr<BackendSession> first = Create({{"state-dir", dir}}, /*luns=*/2);
+    ASSERT_TRUE(first.ok()) << first.status();
+    first_luns = first->source_luns;
+    absl::StatusOr<TargetId> made = first->backend->PrepareTarget(first_luns[1], CancelToken());
+    ASSERT_TRUE(made.ok()) << made.status();
+    target = *made;
+  }
+  absl::StatusOr<BackendSession> second = Create({{"state-dir", dir}, {"resync-ms", "0"}}, /*luns=*/3);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->source_luns.size(), 3u);
+  EXPECT_EQ(second->source_luns[0], first_luns[0]) << "the array's LUNs are reused";
+  EXPECT_EQ(second->source_luns[1], first_luns[1]);
+  EXPECT_FALSE(second->source_luns[2].SameLunAs(first_luns[0]));
+  EXPECT_EQ(second->live_targets(), 1) << "the first session's target is still on the array";
+  EXPECT_TRUE(second->backend->ReleaseTarget(target).ok());
+  EXPECT_EQ(second->live_targets(), 0);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(MockRegistrationTest, BadOptionsAreInvalidArgumentsNamingTheOption) {
   struct Case {
     const char* key;
@@ -137,6 +167,8 @@ TEST_F(MockRegistrationTest, BadOptionsAreInvalidArgumentsNamingTheOption) {
       {"prepare-ms", "soon", "whole number"},
       {"commit-ms", "", "whole number"},
       {"capacity", "0", "whole number"},
+      {"resync-ms", "x", "whole number"},
+      {"state-dir", "", "expected a directory"},
       {"fault", " ; ", "one or more rules"},
       {"fault", "prepare:explode", "fault 'prepare:explode'"},
       {"fault", "prepare:7:veto", "out of range"},

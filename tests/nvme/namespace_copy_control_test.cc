@@ -515,5 +515,125 @@ TEST_F(NamespaceCopyControlTest, ConcurrentProvisionsTakeDistinctNamespaces) {
   EXPECT_TRUE(Listed().empty());
 }
 
+// --- Restart: a second strategy over the same controller (Adopt). ---------
+
+RestoredTarget Recorded(const std::string& name, bool committed, bool exposed = false) {
+  RestoredTarget recorded;
+  recorded.id = name;
+  recorded.committed = committed;
+  recorded.exposed = exposed;
+  return recorded;
+}
+
+TEST_F(NamespaceCopyControlTest, AdoptedPoolNamespacesAreNeverHandedOutAgain) {
+  const std::vector<std::uint8_t> snapshot = Pattern(kBlocks * 512, 11);
+  fake_->WriteBlocks(1, 0, snapshot);
+  const std::string masked = Provisioned(1);   // ns6: committed, detached
+  const std::string exposed = Provisioned(2);  // ns7: committed, attached
+  ASSERT_TRUE(Control().TakePointInTime({masked, exposed}, absl::Now() + absl::Seconds(5)).ok());
+  ASSERT_TRUE(Control().Expose(exposed).ok());
+  control_.reset();  // the process ends; the controller keeps its namespaces
+
+  // Before adoption the detached snapshot looks free and the attached one an orphan.
+  EXPECT_EQ(Listed(), (std::vector<std::string>{exposed}));
+  ASSERT_TRUE(Control().Adopt(Recorded(masked, true)).ok());
+  ASSERT_TRUE(Control().Adopt(Recorded(exposed, true, true)).ok());
+  EXPECT_TRUE(Control().Adopt(Recorded(masked, true)).ok());  // held already: no-op
+  EXPECT_EQ(Listed(), (std::vector<std::string>{masked, exposed}));
+  EXPECT_FALSE(fake_->IsAttached(6));  // Adopt changes nothing on the controller
+  EXPECT_TRUE(fake_->IsAttached(7));
+
+  // The pool hands out only 8 and 9; the snapshot in ns6 stays intact.
+  EXPECT_EQ(Provisioned(1), "HWSNAP-NVME-01/ns8");
+  EXPECT_EQ(Provisioned(1), "HWSNAP-NVME-01/ns9");
+  EXPECT_EQ(GetErrorCode(Control().Provision(Source(1), CancelToken()).status()), ErrorCode::kInsufficientStorage);
+  EXPECT_EQ(fake_->ReadBlocks(6, 0, kBlocks), snapshot);
+
+  // Described from the controller on first use (it was read before the restart).
+  absl::StatusOr<NvmeNamespaceInfo> info = Control().TargetInfo(masked);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->nsid, 6u);
+  EXPECT_TRUE(info->identity.HasUniqueDesignator());
+  EXPECT_FALSE(info->identity.SameLunAs(Source(1).identity));
+
+  // Expose, mask (detach, kept), expose again, delete.
+  ASSERT_TRUE(Control().Expose(masked).ok());
+  EXPECT_TRUE(fake_->IsAttached(6));
+  ASSERT_TRUE(Control().Mask(masked).ok());
+  EXPECT_FALSE(fake_->IsAttached(6));
+  EXPECT_TRUE(Control().Mask(masked).ok());  // idempotent
+  EXPECT_EQ(Listed().size(), 4u);            // masked, still held
+  ASSERT_TRUE(Control().Expose(masked).ok());
+  EXPECT_EQ(fake_->ReadBlocks(6, 0, kBlocks), snapshot);
+  EXPECT_EQ(GetErrorCode(Control().TakePointInTime({masked}, absl::Now() + absl::Seconds(1))),
+            ErrorCode::kBadState);
+  ASSERT_TRUE(Control().Delete(masked).ok());
+  ASSERT_TRUE(Control().Delete(exposed).ok());
+  EXPECT_FALSE(fake_->IsAttached(6));
+  EXPECT_FALSE(fake_->IsAttached(7));
+  EXPECT_EQ(Listed().size(), 2u);
+  EXPECT_EQ(Provisioned(1), "HWSNAP-NVME-01/ns6");  // released: the pool's again
+}
+
+TEST_F(NamespaceCopyControlTest, AdoptedCreatedNamespaceIsDeletedOnRelease) {
+  FakeNvmeController::Options o;
+  o.create_supported = true;
+  Make(o);
+  const std::string name = Provisioned(1);
+  ASSERT_EQ(name, "HWSNAP-NVME-01/created-ns3");
+  ASSERT_TRUE(Control().TakePointInTime({name}, absl::Now() + absl::Seconds(5)).ok());
+  control_.reset();
+  // Without adoption the new process would refuse to delete it (it cannot
+  // vouch for a namespace it did not create).
+  EXPECT_EQ(GetErrorCode(Control().Delete(name)), ErrorCode::kBackendFailure);
+  ASSERT_TRUE(Control().Adopt(Recorded(name, true)).ok());
+  EXPECT_EQ(Listed(), (std::vector<std::string>{name}));
+  ASSERT_TRUE(Control().Delete(name).ok());
+  EXPECT_FALSE(fake_->Exists(3));
+  EXPECT_TRUE(Listed().empty());
+  // Gone now: adopting it again finds nothing.
+  control_.reset();
+  EXPECT_EQ(GetErrorCode(Control().Adopt(Recorded(name, true))), ErrorCode::kObjectNotFound);
+}
+
+TEST_F(NamespaceCopyControlTest, AdoptRefusesWhatItCannotVouchFor) {
+  options_.pool_nsids = {6, 7, 8, 9, 10};  // 10 is not allocated
+  EXPECT_EQ(GetErrorCode(Control().Adopt(Recorded("HWSNAP-NVME-01/ns10", true))), ErrorCode::kObjectNotFound);
+  EXPECT_EQ(GetErrorCode(Control().Adopt(Recorded("HWSNAP-NVME-01/created-ns40", true))),
+            ErrorCode::kObjectNotFound);
+  EXPECT_EQ(GetErrorCode(Control().Adopt(Recorded("OTHER-SERIAL/ns6", true))), ErrorCode::kBackendFailure);
+  EXPECT_EQ(GetErrorCode(Control().Adopt(Recorded("HWSNAP-NVME-01/ns1", true))), ErrorCode::kBackendFailure);
+  EXPECT_EQ(GetErrorCode(Control().Adopt(Recorded("HWSNAP-NVME-01/garbage", true))), ErrorCode::kBackendFailure);
+  EXPECT_TRUE(Listed().empty());
+  EXPECT_EQ(GetErrorCode(Control().Mask("HWSNAP-NVME-01/ns6")), ErrorCode::kObjectNotFound);
+
+  // A namespace a target of this process holds under another name (an
+  // impossible record) is refused, not shared.
+  const std::string provisioned = Provisioned(1);
+  ASSERT_EQ(provisioned, "HWSNAP-NVME-01/ns6");
+  EXPECT_EQ(GetErrorCode(Control().Mask(provisioned)), ErrorCode::kBadState);  // not committed
+  EXPECT_TRUE(Control().Adopt(Recorded(provisioned, false)).ok());  // the same name: held already
+
+  // An adopted uncommitted target: its source is unknown, so only deletable.
+  ASSERT_TRUE(Control().Adopt(Recorded("HWSNAP-NVME-01/ns7", false)).ok());
+  EXPECT_EQ(GetErrorCode(Control().TakePointInTime({"HWSNAP-NVME-01/ns7"}, absl::Now() + absl::Seconds(1))),
+            ErrorCode::kBadState);
+  EXPECT_EQ(GetErrorCode(Control().TargetInfo("HWSNAP-NVME-01/ns7").status()), ErrorCode::kBadState);
+  ASSERT_TRUE(Control().Delete("HWSNAP-NVME-01/ns7").ok());
+  ASSERT_TRUE(Control().Delete(provisioned).ok());
+  EXPECT_TRUE(Listed().empty());
+}
+
+TEST_F(NamespaceCopyControlTest, AdoptCountsAgainstMaxTargetsButNeverFails) {
+  options_.max_targets = 1;
+  ASSERT_TRUE(Control().Adopt(Recorded("HWSNAP-NVME-01/ns6", true)).ok());
+  ASSERT_TRUE(Control().Adopt(Recorded("HWSNAP-NVME-01/ns7", true)).ok());  // over the limit: kept anyway
+  EXPECT_EQ(GetErrorCode(Control().Provision(Source(1), CancelToken()).status()), ErrorCode::kInsufficientStorage);
+  ASSERT_TRUE(Control().Delete("HWSNAP-NVME-01/ns6").ok());
+  EXPECT_EQ(GetErrorCode(Control().Provision(Source(1), CancelToken()).status()), ErrorCode::kInsufficientStorage);
+  ASSERT_TRUE(Control().Delete("HWSNAP-NVME-01/ns7").ok());
+  EXPECT_FALSE(Provisioned(1).empty());
+}
+
 }  // namespace
 }  // namespace hwsnap::nvme

@@ -681,6 +681,34 @@ TEST(NvmeBackendTest, UnknownTargetIsObjectNotFoundForEveryMethod) {
   EXPECT_EQ(CodeOf(rig.backend->ReleaseTarget("no-such-target")), ErrorCode::kObjectNotFound);
 }
 
+// A strategy without Adopt/Mask (the NamespaceControl defaults): the
+// backend says so, and the earlier process's target stays releasable
+// through the strategy's list. (Restart over NamespaceCopyControl:
+// nvme_backend_restore_test.cc.)
+TEST(NvmeBackendTest, StrategyWithoutAdoptCannotRestoreOrMask) {
+  FakeRig rig;
+  RestoredTarget record;
+  record.source = rig.Host(1);
+  absl::StatusOr<TargetId> target = rig.backend->PrepareTarget(record.source, CancelToken());
+  ASSERT_TRUE(target.ok()) << target.status();
+  ASSERT_TRUE(rig.backend->CommitTargets({*target}, Soon()).ok());
+  EXPECT_EQ(CodeOf(rig.backend->MaskTarget(*target)), ErrorCode::kNotSupported);
+  EXPECT_EQ(CodeOf(rig.backend->MaskTarget("no-such-target")), ErrorCode::kObjectNotFound);
+  record.id = *target;
+  record.committed = true;
+  NvmeBackendOptions options;
+  options.controller = kControllerAddress;
+  options.source_nsids = rig.nsids;
+  options.open_transport = rig.controller.Opener();
+  NvmeBackend restarted(options, rig.control);
+  EXPECT_EQ(CodeOf(restarted.RestoreTarget(record)), ErrorCode::kNotSupported);
+  absl::StatusOr<std::vector<TargetId>> listed = restarted.ListTargets();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(*listed, std::vector<TargetId>{*target});
+  EXPECT_TRUE(restarted.ReleaseTarget(*target).ok());
+  EXPECT_EQ(rig.control->live(), 0);
+}
+
 TEST(NvmeBackendTest, TwoPreparesOfOneNamespaceGiveTwoTargets) {
   FakeRig rig;
   absl::StatusOr<TargetId> a = rig.backend->PrepareTarget(rig.Host(1), CancelToken());

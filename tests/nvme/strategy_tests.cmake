@@ -25,3 +25,9 @@ hwsnap_add_test(nvme_backend_fake_test
   SOURCES nvme_backend_fake_test.cc
   LIBS hwsnap_nvme_fake hwsnap::conformance
   LABELS concurrency)
+
+# Restart: a second NvmeBackend + NamespaceCopyControl over the same fake
+# controller takes the first one's targets back (RestoreTarget / Adopt).
+hwsnap_add_test(nvme_backend_restore_test
+  SOURCES nvme_backend_restore_test.cc
+  LIBS hwsnap_nvme_fake)

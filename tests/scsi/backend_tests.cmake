@@ -14,6 +14,12 @@ hwsnap_add_test(scsi_backend_test
   LIBS hwsnap_scsi_fake_array hwsnap::conformance
   LABELS concurrency)
 
+# Restart: a second backend + strategy over the same fake array takes the
+# first one's targets back (RestoreTarget / Adopt).
+hwsnap_add_test(scsi_backend_restore_test
+  SOURCES scsi_backend_restore_test.cc
+  LIBS hwsnap_scsi_fake_array)
+
 # The "scsi" registry options (pure).
 hwsnap_add_test(scsi_options_test SOURCES scsi_options_test.cc LIBS hwsnap::scsi)
 

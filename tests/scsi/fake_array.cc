@@ -92,6 +92,13 @@ std::string FakeArrayControl::WhyCannotSnapshot(const ScsiLunInfo& source) const
   return refused.count(source.address) ? "the fake array refuses this LUN" : "";
 }
 
+absl::Status FakeArrayControl::CheckHeld(const std::string& target) const {
+  if (held_.count(target) == 0) {
+    return ObjectNotFoundError(absl::StrCat("fake: this control holds no target ", target));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> FakeArrayControl::Provision(const ScsiLunInfo& source, const CancelToken& cancel) {
   if (provision_latency > absl::ZeroDuration()) {
     if (absl::Status s = cancel.SleepFor(provision_latency); !s.ok()) return s;
@@ -100,14 +107,16 @@ absl::StatusOr<std::string> FakeArrayControl::Provision(const ScsiLunInfo& sourc
   if (!provision_error.ok()) return provision_error;
   std::string name;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (capacity > 0 && static_cast<int>(targets_.size()) >= capacity) {
+    std::lock_guard<std::mutex> lock(storage_->mu);
+    if (capacity > 0 && static_cast<int>(storage_->targets.size()) >= capacity) {
       return InsufficientStorageError(absl::StrCat("fake: all ", capacity, " snapshot slots in use"));
     }
-    name = absl::StrCat("fake-snap-", ++next_);
-    Target& target = targets_[name];
+    const int number = ++storage_->next;
+    name = absl::StrCat("fake-snap-", number);
+    Target& target = storage_->targets[name];
     target.source_seed = SeedOf(source.address);
-    target.own_seed = 0x80000000u + static_cast<std::uint32_t>(next_);
+    target.own_seed = 0x80000000u + static_cast<std::uint32_t>(number);
+    held_.insert(name);
   }
   if (after_provision) after_provision();
   return name;
@@ -116,17 +125,19 @@ absl::StatusOr<std::string> FakeArrayControl::Provision(const ScsiLunInfo& sourc
 absl::Status FakeArrayControl::TakePointInTime(absl::Span<const std::string> targets, absl::Time deadline) {
   std::vector<std::pair<std::string, std::uint32_t>> made;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(storage_->mu);
     ++commit_calls_;
     if (!commit_error.ok()) return commit_error;
     if (absl::Now() > deadline) return DeadlineExceededError("fake: past the commit deadline");
     for (const std::string& target : targets) {
-      auto it = targets_.find(target);
-      if (it == targets_.end()) return BackendFailureError(absl::StrCat("fake: no target ", target));
+      auto it = storage_->targets.find(target);
+      if (it == storage_->targets.end() || held_.count(target) == 0) {
+        return BackendFailureError(absl::StrCat("fake: no target ", target));
+      }
       if (it->second.committed) return BackendFailureError(absl::StrCat("fake: ", target, " committed twice"));
     }
     for (const std::string& target : targets) {
-      Target& t = targets_[target];
+      Target& t = storage_->targets[target];
       t.committed = true;
       made.emplace_back(target, describe_as_source ? t.source_seed : t.own_seed);
     }
@@ -136,47 +147,79 @@ absl::Status FakeArrayControl::TakePointInTime(absl::Span<const std::string> tar
 }
 
 absl::StatusOr<std::string> FakeArrayControl::TargetAddress(const std::string& target) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = targets_.find(target);
-  if (it == targets_.end() || !it->second.committed) return BackendFailureError("fake: no committed target");
+  std::lock_guard<std::mutex> lock(storage_->mu);
+  if (absl::Status s = CheckHeld(target); !s.ok()) return s;
+  auto it = storage_->targets.find(target);
+  if (it == storage_->targets.end() || !it->second.committed) return BackendFailureError("fake: no committed target");
   const std::uint32_t seed = describe_as_source ? it->second.source_seed : it->second.own_seed;
   return absl::StrCat(seed >= 0x80000000u ? kTargetPrefix : kLunPrefix, seed);
 }
 
 absl::Status FakeArrayControl::Expose(const std::string& target) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = targets_.find(target);
-  if (it == targets_.end()) return BackendFailureError("fake: no target");
+  std::lock_guard<std::mutex> lock(storage_->mu);
+  if (absl::Status s = CheckHeld(target); !s.ok()) return s;
+  auto it = storage_->targets.find(target);
+  if (it == storage_->targets.end()) return BackendFailureError("fake: no target");
   it->second.exposed = true;
   return absl::OkStatus();
 }
 
 absl::Status FakeArrayControl::Delete(const std::string& target) {
-  std::lock_guard<std::mutex> lock(mu_);
-  targets_.erase(target);
+  std::lock_guard<std::mutex> lock(storage_->mu);
+  storage_->targets.erase(target);
+  held_.erase(target);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> FakeArrayControl::ListTargets() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(storage_->mu);
   std::vector<std::string> names;
-  for (const auto& [name, target] : targets_) names.push_back(name);
+  for (const auto& [name, target] : storage_->targets) names.push_back(name);
   return names;
 }
 
+absl::Status FakeArrayControl::Adopt(const RestoredTarget& recorded) {
+  if (!adopt_supported) return ArrayControl::Adopt(recorded);
+  if (!adopt_error.ok()) return adopt_error;
+  std::lock_guard<std::mutex> lock(storage_->mu);
+  auto it = storage_->targets.find(recorded.id);
+  if (it == storage_->targets.end()) return ObjectNotFoundError(absl::StrCat("fake: no target ", recorded.id));
+  if (recorded.committed && !it->second.committed) {
+    return ObjectNotFoundError(absl::StrCat("fake: target ", recorded.id, " holds no snapshot"));
+  }
+  held_.insert(recorded.id);
+  return absl::OkStatus();
+}
+
+absl::Status FakeArrayControl::Mask(const std::string& target) {
+  if (!adopt_supported) return ArrayControl::Mask(target);
+  std::lock_guard<std::mutex> lock(storage_->mu);
+  if (absl::Status s = CheckHeld(target); !s.ok()) return s;
+  auto it = storage_->targets.find(target);
+  if (it == storage_->targets.end()) return ObjectNotFoundError("fake: no target");
+  if (!it->second.committed) return BadStateError(absl::StrCat("fake: ", target, " is not committed"));
+  it->second.exposed = false;
+  return absl::OkStatus();
+}
+
 void FakeArrayControl::AddOrphan(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  targets_[name];
+  std::lock_guard<std::mutex> lock(storage_->mu);
+  storage_->targets[name];
 }
 
 bool FakeArrayControl::IsExposed(const std::string& target) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = targets_.find(target);
-  return it != targets_.end() && it->second.exposed;
+  std::lock_guard<std::mutex> lock(storage_->mu);
+  auto it = storage_->targets.find(target);
+  return it != storage_->targets.end() && it->second.exposed;
+}
+
+bool FakeArrayControl::Holds(const std::string& target) const {
+  std::lock_guard<std::mutex> lock(storage_->mu);
+  return held_.count(target) != 0;
 }
 
 int FakeArrayControl::commit_calls() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::mutex> lock(storage_->mu);
   return commit_calls_;
 }
 

@@ -50,9 +50,24 @@ class FakeLunSet {
   int opens_ = 0;
 };
 
+// The array's side of the targets, shared by every FakeArrayControl made
+// over it: a second control over the same storage is a restarted process.
+struct FakeArrayStorage {
+  struct Target {
+    std::uint32_t source_seed = 0;  // the source LUN's NAA seed
+    std::uint32_t own_seed = 0;     // this target's (>= 0x80000000: a target address)
+    bool committed = false;
+    bool exposed = false;
+  };
+  std::mutex mu;
+  std::map<std::string, Target> targets;
+  int next = 0;
+};
+
 class FakeArrayControl : public ArrayControl {
  public:
-  explicit FakeArrayControl(FakeLunSet* luns) : luns_(luns) {}
+  explicit FakeArrayControl(FakeLunSet* luns, std::shared_ptr<FakeArrayStorage> storage = nullptr)
+      : luns_(luns), storage_(storage != nullptr ? std::move(storage) : std::make_shared<FakeArrayStorage>()) {}
 
   // Knobs, set before use.
   int capacity = 0;                                   // > 0: live target limit
@@ -62,6 +77,8 @@ class FakeArrayControl : public ArrayControl {
   absl::Status commit_error;                          // non-OK: TakePointInTime fails with it
   bool describe_as_source = false;                    // targets report their source's NAA
   std::function<void()> after_provision;              // runs after a successful provision
+  bool adopt_supported = true;                        // false: Adopt/Mask keep the kNotSupported default
+  absl::Status adopt_error;                           // non-OK: Adopt fails with it
 
   std::string Name() const override { return "fake"; }
   std::string WhyCannotSnapshot(const ScsiLunInfo& source) const override;
@@ -71,24 +88,29 @@ class FakeArrayControl : public ArrayControl {
   absl::Status Expose(const std::string& target) override;
   absl::Status Delete(const std::string& target) override;
   absl::StatusOr<std::vector<std::string>> ListTargets() override;
+  // Holds a target the storage has (made by another control over it);
+  // kObjectNotFound when it has none, or no snapshot where `committed` says.
+  absl::Status Adopt(const RestoredTarget& recorded) override;
+  // Unexposes a held, committed target.
+  absl::Status Mask(const std::string& target) override;
 
   // Adds a target as if a previous process had made it (orphan reclaim).
   void AddOrphan(const std::string& name);
   bool IsExposed(const std::string& target) const;
+  // Held by this control (provisioned or adopted here, not deleted).
+  bool Holds(const std::string& target) const;
   int commit_calls() const;
+  const std::shared_ptr<FakeArrayStorage>& storage() const { return storage_; }
 
  private:
-  struct Target {
-    std::uint32_t source_seed = 0;  // the source LUN's NAA seed
-    std::uint32_t own_seed = 0;     // this target's (>= 0x80000000: a target address)
-    bool committed = false;
-    bool exposed = false;
-  };
+  using Target = FakeArrayStorage::Target;
+  // kObjectNotFound unless this control holds `target` (the storage's lock held).
+  absl::Status CheckHeld(const std::string& target) const;
+
   FakeLunSet* const luns_;
-  mutable std::mutex mu_;
-  std::map<std::string, Target> targets_;
-  int next_ = 0;
-  int commit_calls_ = 0;
+  const std::shared_ptr<FakeArrayStorage> storage_;
+  std::set<std::string> held_;  // under storage_->mu
+  int commit_calls_ = 0;        // under storage_->mu
 };
 
 // The seed FakeLunSet::AddLun encoded into `address` ("fake://lun/<seed>").

@@ -54,6 +54,8 @@ class SlowProvision : public ArrayControl {
   absl::Status Expose(const std::string& t) override { return inner_->Expose(t); }
   absl::Status Delete(const std::string& t) override { return inner_->Delete(t); }
   absl::StatusOr<std::vector<std::string>> ListTargets() override { return inner_->ListTargets(); }
+  absl::Status Adopt(const RestoredTarget& r) override { return inner_->Adopt(r); }
+  absl::Status Mask(const std::string& t) override { return inner_->Mask(t); }
 
  private:
   std::shared_ptr<ArrayControl> inner_;

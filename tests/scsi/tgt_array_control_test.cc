@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <filesystem>
@@ -546,6 +547,57 @@ TEST_F(TgtArrayControlTest, DeleteRefusesForeignTargetsAndReclaimsOrphans) {
   EXPECT_EQ(GetErrorCode(again->TakePointInTime({*target}, absl::Now() + absl::Seconds(5))),
             ErrorCode::kObjectNotFound);
   ASSERT_TRUE(again->Delete(*target).ok());
+  ExpectNothingLeft(*again);
+}
+
+// A restart with the catalog's record: Adopt finds the target in `show`,
+// and the new instance serves it; a target tgt no longer has, or a committed
+// record without the snapshot LUN, is kObjectNotFound.
+TEST_F(TgtArrayControlTest, AdoptAfterRestart) {
+  auto control = Make(Options());
+  ASSERT_NE(control, nullptr);
+  auto committed = control->Provision(Source(0), CancelToken());
+  auto provisioned = control->Provision(Source(1), CancelToken());
+  ASSERT_TRUE(committed.ok() && provisioned.ok());
+  ASSERT_TRUE(control->TakePointInTime({*committed}, absl::Now() + absl::Seconds(30)).ok());
+  control.reset();
+
+  auto again = Make(Options());
+  ASSERT_NE(again, nullptr);
+  RestoredTarget record;
+  record.id = *committed;
+  record.committed = true;
+  ASSERT_TRUE(again->Adopt(record).ok());
+  EXPECT_TRUE(again->Adopt(record).ok());  // held already
+  RestoredTarget uncommitted;
+  uncommitted.id = *provisioned;
+  uncommitted.committed = true;  // the record claims a snapshot tgt does not have
+  EXPECT_EQ(GetErrorCode(again->Adopt(uncommitted)), ErrorCode::kObjectNotFound);
+  uncommitted.committed = false;
+  ASSERT_TRUE(again->Adopt(uncommitted).ok());
+  EXPECT_EQ(GetErrorCode(again->TakePointInTime({*provisioned}, absl::Now() + absl::Seconds(5))),
+            ErrorCode::kBadState);
+  RestoredTarget gone;
+  gone.id = "iqn.2026-12.invalid.hwsnap:snap-0000000000000000000";
+  EXPECT_EQ(GetErrorCode(again->Adopt(gone)), ErrorCode::kObjectNotFound);
+  gone.id = kSourceIqn;
+  EXPECT_EQ(GetErrorCode(again->Adopt(gone)), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(GetErrorCode(again->Mask(*committed)), ErrorCode::kNotSupported);
+
+  ASSERT_TRUE(again->Expose(*committed).ok());
+  // A new provision does not take the adopted tid (tgt derives the NAA from it).
+  auto fresh = again->Provision(Source(0), CancelToken());
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  const std::vector<TgtTarget> all = Show();
+  const TgtTarget* shown = Find(all, *committed);
+  const TgtTarget* fresh_shown = Find(all, *fresh);
+  ASSERT_NE(shown, nullptr);
+  ASSERT_NE(fresh_shown, nullptr);
+  EXPECT_NE(std::find(shown->acls.begin(), shown->acls.end(), kHost), shown->acls.end());
+  EXPECT_GT(fresh_shown->tid, shown->tid);
+  for (const std::string& target : {*committed, *provisioned, *fresh}) {
+    ASSERT_TRUE(again->Delete(target).ok()) << target;
+  }
   ExpectNothingLeft(*again);
 }
 

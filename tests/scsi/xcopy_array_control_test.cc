@@ -499,5 +499,64 @@ TEST_F(XcopyArrayControlTest, CommitOfAnUnknownTargetIsObjectNotFound) {
   EXPECT_EQ(control.Name(), "xcopy");
 }
 
+// A restart: reservations lived in the old object only. Adopt takes a pool
+// LUN back so the next prepare never overwrites the snapshot it holds.
+TEST_F(XcopyArrayControlTest, AdoptAfterRestartKeepsThePoolLunFromBeingHandedOut) {
+  AddLun("sg-a", "vm/lio-fileio-lun0");
+  AddLun("sg-b", "vm/lio-fileio-lun1");
+  ScsiLunInfo a = SourceInfo("sg-a");
+  LunIdentity snapshot_identity;
+  {
+    XcopyArrayControl before(Options({"sg-b"}));
+    ASSERT_EQ(*before.Provision(a, CancelToken()), "sg-b");
+    ASSERT_TRUE(before.TakePointInTime({"sg-b"}, absl::Now() + absl::Seconds(5)).ok());
+    snapshot_identity = SourceInfo("sg-b").identity;
+  }
+  XcopyArrayControl control(Options({"sg-b"}));
+  RestoredTarget recorded;
+  recorded.id = "sg-b";
+  recorded.source = a.identity;
+  recorded.committed = true;
+  recorded.identity = snapshot_identity;
+  ASSERT_TRUE(control.Adopt(recorded).ok());
+  EXPECT_TRUE(control.Adopt(recorded).ok());  // held already: no-op
+  EXPECT_THAT(*control.ListTargets(), ElementsAre("sg-b"));
+  EXPECT_EQ(*control.TargetAddress("sg-b"), "sg-b");
+  EXPECT_TRUE(control.Expose("sg-b").ok());
+  EXPECT_EQ(GetErrorCode(control.Mask("sg-b")), ErrorCode::kNotSupported);  // pool LUNs stay mapped
+  EXPECT_EQ(GetErrorCode(control.Provision(a, CancelToken()).status()), ErrorCode::kInsufficientStorage);
+  EXPECT_THAT(control.WhyCannotSnapshot(a), HasSubstr("sg-b: reserved"));
+  EXPECT_TRUE(control.Delete("sg-b").ok());
+  EXPECT_TRUE(control.ListTargets()->empty());
+  EXPECT_EQ(*control.Provision(a, CancelToken()), "sg-b");  // free again after the release
+}
+
+TEST_F(XcopyArrayControlTest, AdoptRefusesWhatThePoolNoLongerHolds) {
+  AddLun("sg-a", "vm/lio-fileio-lun0");
+  AddLun("sg-b", "vm/lio-fileio-lun1");
+  ScsiLunInfo a = SourceInfo("sg-a");
+  XcopyArrayControl control(Options({"sg-b", "sg-gone"}));
+  RestoredTarget recorded;
+  recorded.source = a.identity;
+  recorded.committed = true;
+
+  recorded.id = "sg-elsewhere";  // not (or no longer) in the pool
+  EXPECT_EQ(GetErrorCode(control.Adopt(recorded)), ErrorCode::kObjectNotFound);
+  recorded.id = "sg-gone";       // configured but unreadable: not "gone", a failure
+  EXPECT_EQ(GetErrorCode(control.Adopt(recorded)), ErrorCode::kBackendFailure);
+  recorded.id = "sg-b";          // the address now shows another LUN (device names move)
+  recorded.identity = a.identity;
+  EXPECT_EQ(GetErrorCode(control.Adopt(recorded)), ErrorCode::kObjectNotFound);
+  EXPECT_TRUE(control.ListTargets()->empty());
+
+  recorded.identity.reset();     // adopted uncommitted: only released, never committed here
+  recorded.committed = false;
+  ASSERT_TRUE(control.Adopt(recorded).ok());
+  EXPECT_EQ(GetErrorCode(control.TakePointInTime({"sg-b"}, absl::Now() + absl::Seconds(5))),
+            ErrorCode::kBadState);
+  EXPECT_TRUE(control.Delete("sg-b").ok());
+  EXPECT_TRUE(control.ListTargets()->empty());
+}
+
 }  // namespace
 }  // namespace hwsnap::scsi

@@ -12,8 +12,11 @@
 // flags are not (a repeated flag keeps its last value); and a usage error
 // must exit with 2, where ParseCommandLine exits with 1.
 #include <cstdlib>
+#include <functional>
+#include <map>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +35,8 @@
 #include "absl/time/time.h"
 #include "hwsnap/logging.h"
 #include "hwsnap/status.h"
+#include "hwsnap/catalog.h"
+#include "hwsnapctl/catalog_commands.h"
 #include "hwsnapctl/cli.h"
 #include "hwsnapctl/simulate.h"
 
@@ -57,6 +62,17 @@ ABSL_FLAG(std::vector<std::string>, backend_option, {},
 ABSL_FLAG(bool, json, false, "print one JSON document on stdout instead of the timeline");
 ABSL_FLAG(absl::Duration, progress_interval, absl::Milliseconds(500),
           "while EndPrepareSnapshots waits longer than this, print a progress line this often");
+ABSL_FLAG(std::string, catalog, "",
+          "the provider's durable catalog file (simulate: empty = in memory; catalog commands: empty = the "
+          "platform default)");
+ABSL_FLAG(std::string, stop_after, "",
+          "stop right after STEP returns and exit at once, leaving the set unfinished as a crash would "
+          "(the --abort-after steps, get-target-luns, locate-luns); a later run with the same --catalog "
+          "rolls it back");
+ABSL_FLAG(bool, keep, false, "skip OnLunEmpty: the completed set and its targets stay (see 'catalog reclaim')");
+ABSL_FLAG(bool, dry_run, false, "catalog reclaim: only list what would be released");
+ABSL_FLAG(absl::Duration, older_than, absl::ZeroDuration(),
+          "catalog reclaim: only targets unchanged for at least this long (e.g. 72h; 0 = all)");
 ABSL_FLAG(std::string, log_level, "warn",
           "level of the provider's own log on stderr (trace, debug, info, warn, error, critical, off)");
 
@@ -79,7 +95,17 @@ constexpr FlagDoc kSimulateFlags[] = {
     {"abort_after", "STEP"},     {"abort_delay", "DURATION"},
     {"fault", "SPEC"},           {"backend_option", "KEY=VALUE"}, {"json", ""},
     {"progress_interval", "DURATION"}, {"log_level", "LEVEL"},
+    {"catalog", "PATH"},         {"stop_after", "STEP"},     {"keep", ""},
 };
+// The flags of `catalog`; reclaim also takes --backend and --backend-option.
+constexpr FlagDoc kCatalogFlags[] = {
+    {"catalog", "PATH"}, {"json", ""},         {"dry_run", ""},       {"older_than", "DURATION"},
+    {"backend", "NAME"}, {"backend_option", "KEY=VALUE"}, {"log_level", "LEVEL"},
+};
+
+// The flags given on this command line (Abseil names), to refuse one that
+// does not apply to the command.
+std::set<std::string> g_given_flags;
 
 std::string Dashed(absl::string_view name) { return absl::StrReplaceAll(name, {{"_", "-"}}); }
 
@@ -103,20 +129,9 @@ std::string Wrap(absl::string_view text, size_t indent, size_t width) {
   return out;
 }
 
-std::string Usage() {
-  std::string text =
-      "hwsnapctl - drive the hwsnap VSS hardware provider from the command line\n"
-      "\n"
-      "usage: hwsnapctl <command> [flags]\n"
-      "\n"
-      "commands:\n"
-      "  simulate   run the complete VSS hardware-provider call sequence for one snapshot\n"
-      "             set against a backend, printing every call with its start offset,\n"
-      "             duration and result, then a summary and a leak audit\n"
-      "  help       print this text\n"
-      "\n"
-      "flags of simulate:\n";
-  for (const FlagDoc& doc : kSimulateFlags) {
+template <size_t N>
+void AppendFlagHelp(std::string& text, const FlagDoc (&docs)[N]) {
+  for (const FlagDoc& doc : docs) {
     const absl::CommandLineFlag* flag = absl::FindCommandLineFlag(doc.name);
     if (!flag) continue;
     const std::string spelled =
@@ -127,19 +142,47 @@ std::string Usage() {
     absl::StrAppend(&text, "  ", spelled, std::string(spelled.size() < kHelpColumn - 2 ? kHelpColumn - 2 - spelled.size() : 1, ' '),
                     Wrap(help, kHelpColumn, 100), "\n");
   }
+}
+
+std::string Usage() {
+  std::string text =
+      "hwsnapctl - drive the hwsnap VSS hardware provider from the command line\n"
+      "\n"
+      "usage: hwsnapctl <command> [flags]\n"
+      "\n"
+      "commands:\n"
+      "  simulate   run the complete VSS hardware-provider call sequence for one snapshot\n"
+      "             set against a backend, printing every call with its start offset,\n"
+      "             duration and result, then a summary and a leak audit\n"
+      "  catalog    the durable catalog of snapshot sets:\n"
+      "               catalog list              every recorded set\n"
+      "               catalog show SET-ID       one set: source -> target LUNs, states\n"
+      "               catalog verify            check the file (read-only; says what is wrong where)\n"
+      "               catalog reclaim           release targets whose OnLunEmpty never came, and\n"
+      "                                         targets no record knows, through --backend\n"
+      "  help       print this text\n"
+      "\n"
+      "flags of simulate:\n";
+  AppendFlagHelp(text, kSimulateFlags);
+  absl::StrAppend(&text, "\nflags of catalog:\n");
+  AppendFlagHelp(text, kCatalogFlags);
+  absl::StrAppend(&text, "  (default catalog: ", hwsnap::Catalog::DefaultPath(), ")\n");
   absl::StrAppend(&text,
                   "\nbackends: ", absl::StrJoin(hwsnap::tools::KnownBackends(g_registry), ", "),
                   "\n"
                   "\n"
                   "exit status: 0 the run ended as requested (completed, or a requested abort or injected\n"
-                  "fault ended cleanly with no target left behind); 1 a leak or an unexpected failure;\n"
-                  "2 a usage error.\n"
+                  "fault ended cleanly with no target left behind) / the catalog command succeeded; 1 a leak\n"
+                  "or an unexpected failure / the catalog command failed; 2 a usage error.\n"
                   "\n"
                   "examples:\n"
                   "  hwsnapctl simulate --backend=mock --luns=64\n"
                   "  hwsnapctl simulate --luns=64 --abort-after=end-prepare\n"
                   "  hwsnapctl simulate --luns=16 --prepare-latency=3s --abort-delay=500ms\n"
-                  "  hwsnapctl simulate --luns=16 --fault=prepare:3:error:insufficient-storage --json\n");
+                  "  hwsnapctl simulate --luns=16 --fault=prepare:3:error:insufficient-storage --json\n"
+                  "  hwsnapctl simulate --catalog=/tmp/c --backend-option=state-dir=/tmp/array --keep\n"
+                  "  hwsnapctl catalog list --catalog=/tmp/c\n"
+                  "  hwsnapctl catalog reclaim --catalog=/tmp/c --backend-option=state-dir=/tmp/array --dry-run\n");
   return text;
 }
 
@@ -148,11 +191,43 @@ std::string Usage() {
   std::exit(kExitUsage);
 }
 
-bool IsKnownFlag(absl::string_view name) {
-  for (const FlagDoc& doc : kSimulateFlags) {
+template <size_t N>
+bool IsIn(absl::string_view name, const FlagDoc (&docs)[N]) {
+  for (const FlagDoc& doc : docs) {
     if (doc.name == name) return true;
   }
   return false;
+}
+
+bool IsKnownFlag(absl::string_view name) { return IsIn(name, kSimulateFlags) || IsIn(name, kCatalogFlags); }
+
+// Usage error for a given flag `allowed` refuses.
+void CheckFlagsApply(absl::string_view command, const std::function<bool(const std::string&)>& allowed) {
+  for (const std::string& name : g_given_flags) {
+    if (!allowed(name)) UsageError(absl::StrCat("flag --", Dashed(name), " does not apply to '", command, "'"));
+  }
+}
+
+void ApplyLogLevel() {
+  const std::string level_name = absl::GetFlag(FLAGS_log_level);
+  const spdlog::level::level_enum level = spdlog::level::from_str(level_name);
+  if (level == spdlog::level::off && level_name != "off") {
+    UsageError(absl::StrCat("unknown --log-level '", level_name,
+                            "'; use trace, debug, info, warn, error, critical or off"));
+  }
+  hwsnap::SetLogLevel(level);
+}
+
+std::map<std::string, std::string> BackendOptions() {
+  std::map<std::string, std::string> options;
+  for (const std::string& setting : absl::GetFlag(FLAGS_backend_option)) {
+    const size_t eq = setting.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      UsageError(absl::StrCat("--backend-option wants KEY=VALUE, got '", setting, "'"));
+    }
+    options[setting.substr(0, eq)] = setting.substr(eq + 1);
+  }
+  return options;
 }
 
 // Parses argv: flags (either spelling, "--name=value", "--name value",
@@ -202,6 +277,7 @@ std::vector<std::string> ParseArgs(int argc, char** argv) {
         UsageError(absl::StrCat("flag --", Dashed(name), " needs a value"));
       }
     }
+    g_given_flags.insert(name);
     std::string error;
     if (!flag->ParseFrom(*value, &error)) {
       UsageError(absl::StrCat("bad value for --", Dashed(name), ": ", error));
@@ -220,25 +296,23 @@ std::vector<std::string> ParseArgs(int argc, char** argv) {
 
 int Simulate(const std::vector<std::string>& extra) {
   if (!extra.empty()) UsageError(absl::StrCat("simulate takes no arguments, got '", absl::StrJoin(extra, " "), "'"));
-
-  const std::string level_name = absl::GetFlag(FLAGS_log_level);
-  const spdlog::level::level_enum level = spdlog::level::from_str(level_name);
-  if (level == spdlog::level::off && level_name != "off") {
-    UsageError(absl::StrCat("unknown --log-level '", level_name,
-                            "'; use trace, debug, info, warn, error, critical or off"));
-  }
-  hwsnap::SetLogLevel(level);
+  CheckFlagsApply("simulate", [](const std::string& name) { return IsIn(name, kSimulateFlags); });
+  ApplyLogLevel();
 
   hwsnap::tools::SimulationOptions options;
   options.registry = g_registry;
   options.backend = absl::GetFlag(FLAGS_backend);
-  for (const std::string& setting : absl::GetFlag(FLAGS_backend_option)) {
-    const size_t eq = setting.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      UsageError(absl::StrCat("--backend-option wants KEY=VALUE, got '", setting, "'"));
-    }
-    options.backend_options[setting.substr(0, eq)] = setting.substr(eq + 1);
-  }
+  options.backend_options = BackendOptions();
+  options.catalog_path = absl::GetFlag(FLAGS_catalog);
+  options.stop_after = absl::GetFlag(FLAGS_stop_after);
+  options.keep = absl::GetFlag(FLAGS_keep);
+  // A stop imitates a crash: exit at once, without the provider's destructor
+  // (which would abort the unfinished set).
+  options.on_stop = [](hwsnap::tools::Step) {
+    std::cout << std::flush;
+    hwsnap::FlushLogs();
+    std::_Exit(0);
+  };
   options.luns = absl::GetFlag(FLAGS_luns);
   options.snapshots = absl::GetFlag(FLAGS_snapshots);
   options.prepare_latency = absl::GetFlag(FLAGS_prepare_latency);
@@ -262,6 +336,29 @@ int Simulate(const std::vector<std::string>& extra) {
   return report->ExitCode();
 }
 
+int CatalogCommand(const std::vector<std::string>& words) {
+  const std::string verb = words.size() > 1 ? words[1] : "";
+  const std::vector<std::string> args(words.size() > 1 ? words.begin() + 2 : words.end(), words.end());
+  const bool reclaim = verb == "reclaim";
+  CheckFlagsApply(absl::StrCat("catalog ", verb), [reclaim](const std::string& name) {
+    if (name == "catalog" || name == "json" || name == "log_level") return true;
+    return reclaim && IsIn(name, kCatalogFlags);
+  });
+  ApplyLogLevel();
+  hwsnap::tools::CatalogCommandOptions options;
+  options.catalog_path = absl::GetFlag(FLAGS_catalog);
+  options.json = absl::GetFlag(FLAGS_json);
+  options.dry_run = absl::GetFlag(FLAGS_dry_run);
+  options.older_than = absl::GetFlag(FLAGS_older_than);
+  options.registry = g_registry;
+  options.backend = absl::GetFlag(FLAGS_backend);
+  options.backend_options = BackendOptions();
+  absl::StatusOr<int> code = hwsnap::tools::RunCatalogCommand(verb, args, options, std::cout, std::cerr);
+  hwsnap::FlushLogs();
+  if (!code.ok()) UsageError(code.status().message());
+  return *code;
+}
+
 }  // namespace
 
 namespace hwsnap::tools {
@@ -275,7 +372,8 @@ int RunHwsnapctl(int argc, char** argv, const BackendRegistry* registry) {
   }
   const std::vector<std::string> rest(words.begin() + 1, words.end());
   if (words[0] == "simulate") return Simulate(rest);
-  UsageError(absl::StrCat("unknown command '", words[0], "'; known commands: simulate, help"));
+  if (words[0] == "catalog") return CatalogCommand(words);
+  UsageError(absl::StrCat("unknown command '", words[0], "'; known commands: simulate, catalog, help"));
 }
 
 }  // namespace hwsnap::tools

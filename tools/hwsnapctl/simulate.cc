@@ -249,10 +249,15 @@ class Simulation {
         timeline_(out, !options.json),
         under_test_(std::move(under_test)),
         counter_(std::move(counter)),
-        provider_(std::move(provider_backend)),
+        provider_(std::move(provider_backend), MakeProviderOptions(options)),
         abort_after_(abort_after),
         failure_scripted_(failure_scripted) {
+    if (!options.stop_after.empty()) {
+      absl::StatusOr<Step> step = ParseStoppableStep(options.stop_after);
+      if (step.ok()) stop_after_ = *step;  // validated by RunSimulation
+    }
     report_.backend = options.backend;
+    report_.catalog_path = options.catalog_path;
     report_.set_id = SnapshotSetId::Random();
     report_.luns = options.luns;
     report_.snapshots = options.snapshots;
@@ -262,6 +267,7 @@ class Simulation {
 
   SimulationReport Run() {
     PrintHeader();
+    baseline_live_ = under_test_.live_targets ? under_test_.live_targets() : 0;
     RunSequence();
     Audit();
     report_.calls = timeline_.Records();
@@ -272,6 +278,12 @@ class Simulation {
 
  private:
   const std::vector<LunIdentity>& luns() const { return under_test_.source_luns; }
+
+  static ProviderOptions MakeProviderOptions(const SimulationOptions& options) {
+    ProviderOptions provider_options;
+    provider_options.catalog_path = options.catalog_path;
+    return provider_options;
+  }
 
   void PrintHeader() {
     const std::string capacity =
@@ -286,6 +298,18 @@ class Simulation {
         options_.abort_delay
             ? absl::StrCat(", abort ", absl::FormatDuration(*options_.abort_delay), " into EndPrepare")
             : ""));
+    if (!options_.catalog_path.empty()) {
+      const RecoveryReport& recovery = provider_.recovery();
+      report_.recovered_sets_rolled_back = recovery.sets_rolled_back;
+      report_.recovered_sets_served = recovery.sets_served;
+      timeline_.Print(absl::StrFormat(
+          "catalog %s: %d completed set(s) served, %d unfinished set(s) rolled back (%d target(s) released), "
+          "%d target(s) restored, %d unknown target(s) released\n",
+          options_.catalog_path, recovery.sets_served, recovery.sets_rolled_back, recovery.targets_released,
+          recovery.targets_restored, recovery.unknown_targets_released));
+      for (const std::string& problem : recovery.problems) timeline_.Print(absl::StrCat("  recovery: ", problem, "\n"));
+      timeline_.Print("\n");
+    }
     timeline_.Print(Timeline::Header());
   }
 
@@ -375,6 +399,13 @@ class Simulation {
       }
     }
 
+    if (options_.keep) {
+      report_.targets_kept = static_cast<int>(targets_.size());
+      timeline_.Say(absl::StrCat("--keep: no OnLunEmpty; the ", targets_.size(), " target(s) of set ",
+                                 report_.set_id.ToString(), " stay", options_.catalog_path.empty() ? "" :
+                                 " (recorded in the catalog)"));
+      return;
+    }
     if (!ReleaseTargets("", /*stop_at_failure=*/true)) {
       Fail(Step::kOnLunEmpty, last_release_failure_);
       return;
@@ -539,6 +570,15 @@ class Simulation {
       Fail(step, s);
       return false;
     }
+    if (stop_after_ == step) {
+      report_.outcome = SimulationReport::Outcome::kStopped;
+      report_.outcome_step = step;
+      timeline_.Say(absl::StrCat("--stop-after=", StepName(step), ": stopping here, set ", report_.set_id.ToString(),
+                                 " left as it is (no abort, no cleanup)"));
+      if (options_.on_stop) options_.on_stop(step);
+      stopped_ = true;
+      return false;
+    }
     if (abort_after_ == step) {
       report_.outcome = SimulationReport::Outcome::kAborted;
       report_.outcome_step = step;
@@ -606,9 +646,14 @@ class Simulation {
     JoinHelpers();
     const auto live = [&] { return under_test_.live_targets ? under_test_.live_targets() : counter_->live(); };
     // Calls that ignored cancellation release their target when they return.
+    const int allowed = (under_test_.live_targets ? baseline_live_ : 0) +
+                        (stopped_ ? counter_->live() : report_.targets_kept);
     const absl::Time until = absl::Now() + kSettleTime;
-    while (live() > 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(5));
-    report_.targets_leaked = live();
+    while (live() > allowed && absl::Now() < until) absl::SleepFor(absl::Milliseconds(5));
+    // Targets this run was asked to leave: a stopped run's, a kept set's.
+    const int expected = stopped_ ? counter_->live() : report_.targets_kept;
+    if (stopped_) report_.targets_kept = expected;
+    report_.targets_leaked = std::max(0, (under_test_.live_targets ? live() - baseline_live_ : live()) - expected);
     report_.pending_releases = provider_.PendingReleases();
     report_.targets_created = counter_->created();
     report_.targets_released = counter_->released();
@@ -628,6 +673,8 @@ class Simulation {
       if (report_.outcome == SimulationReport::Outcome::kFailed) {
         outcome = absl::StrCat("failed at ", step, ": ", ErrorCodeName(GetErrorCode(report_.failure)), ": ",
                                report_.failure.message());
+      } else if (report_.outcome == SimulationReport::Outcome::kStopped) {
+        outcome = absl::StrCat("stopped after ", step, " (set left unfinished)");
       } else if (report_.abort_raced_end_prepare) {
         outcome = absl::StrCat("aborted during ", step, " (AbortSnapshots from another thread ",
                                absl::FormatDuration(*options_.abort_delay), " into the wait)");
@@ -647,6 +694,7 @@ class Simulation {
                     Row("targets created", absl::StrCat(report_.targets_created)),
                     Row("targets released", absl::StrCat(report_.targets_released)),
                     Row("targets leaked", absl::StrCat(report_.targets_leaked)),
+                    Row("targets kept", absl::StrCat(report_.targets_kept)),
                     Row("pending releases", absl::StrCat(report_.pending_releases.size())),
                     Row("total time", absl::StrFormat("%.1f ms", Ms(report_.total))));
     for (const std::string& problem : report_.problems) absl::StrAppend(&text, Row("PROBLEM", problem));
@@ -666,6 +714,9 @@ class Simulation {
   SnapshotProvider provider_;
   const std::optional<Step> abort_after_;
   const bool failure_scripted_;
+  std::optional<Step> stop_after_;
+  bool stopped_ = false;
+  int baseline_live_ = 0;  // targets on the array before the run (durable arrays, recovery done)
 
   // What EndPrepare shares with its helper threads (progress, abort).
   struct Watch {
@@ -733,6 +784,30 @@ absl::StatusOr<Step> ParseAbortableStep(absl::string_view name) {
       absl::StrCat("unknown step '", name, "' for --abort-after; valid steps: ", absl::StrJoin(valid, ", ")));
 }
 
+const std::vector<Step>& StoppableSteps() {
+  static const std::vector<Step>* const steps = [] {
+    auto* out = new std::vector<Step>(AbortableSteps());
+    out->push_back(Step::kGetTargetLuns);
+    out->push_back(Step::kLocateLuns);
+    return out;
+  }();
+  return *steps;
+}
+
+absl::StatusOr<Step> ParseStoppableStep(absl::string_view name) {
+  std::vector<std::string> valid;
+  for (Step step : StoppableSteps()) {
+    if (StepName(step) == name) return step;
+    valid.emplace_back(StepName(step));
+  }
+  return InvalidArgumentError(
+      absl::StrCat("unknown step '", name, "' for --stop-after; valid steps: ", absl::StrJoin(valid, ", ")));
+}
+
+const BackendRegistry& BackendRegistryOrBuiltIn(const BackendRegistry* registry) {
+  return registry != nullptr ? *registry : BuiltInRegistry();
+}
+
 std::vector<std::string> KnownBackends(const BackendRegistry* registry) {
   return (registry != nullptr ? *registry : BuiltInRegistry()).Names();
 }
@@ -742,6 +817,7 @@ absl::string_view SimulationReport::OutcomeName() const {
     case Outcome::kCompleted: return "completed";
     case Outcome::kAborted: return "aborted";
     case Outcome::kFailed: return "failed";
+    case Outcome::kStopped: return "stopped";
   }
   return "unknown";
 }
@@ -756,6 +832,12 @@ absl::StatusOr<SimulationReport> RunSimulation(const SimulationOptions& options_
     absl::StatusOr<Step> step = ParseAbortableStep(options.abort_after);
     if (!step.ok()) return step.status();
     abort_after = *step;
+  }
+  if (!options.stop_after.empty()) {
+    if (absl::StatusOr<Step> step = ParseStoppableStep(options.stop_after); !step.ok()) return step.status();
+    if (!options.abort_after.empty() || options.abort_delay) {
+      return InvalidArgumentError("--stop-after cannot be combined with --abort-after or --abort-delay");
+    }
   }
 
   BackendRequest request;
@@ -842,6 +924,10 @@ std::string ReportToJson(const SimulationReport& report) {
   doc["targets_created"] = report.targets_created;
   doc["targets_released"] = report.targets_released;
   doc["targets_leaked"] = report.targets_leaked;
+  doc["targets_kept"] = report.targets_kept;
+  doc["catalog"] = report.catalog_path;
+  doc["recovered_sets_rolled_back"] = report.recovered_sets_rolled_back;
+  doc["recovered_sets_served"] = report.recovered_sets_served;
   doc["pending_releases"] = report.pending_releases.size();
   doc["pending_release_ids"] = report.pending_releases;
   doc["total_ms"] = Ms(report.total);

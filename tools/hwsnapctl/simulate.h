@@ -24,6 +24,7 @@
 #ifndef HWSNAP_TOOLS_HWSNAPCTL_SIMULATE_H_
 #define HWSNAP_TOOLS_HWSNAPCTL_SIMULATE_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -67,10 +68,16 @@ absl::string_view StepMethod(Step step);
 const std::vector<Step>& AbortableSteps();
 // Parses an --abort-after value; kInvalidArgument listing the valid names.
 absl::StatusOr<Step> ParseAbortableStep(absl::string_view name);
+// The steps --stop-after accepts (the abortable ones, get-target-luns,
+// locate-luns), and its parser.
+const std::vector<Step>& StoppableSteps();
+absl::StatusOr<Step> ParseStoppableStep(absl::string_view name);
 
 // Names of the backends RunSimulation can create from `registry` (null: the
 // backends built into this tree, i.e. "mock").
 std::vector<std::string> KnownBackends(const BackendRegistry* registry = nullptr);
+// `registry`, or the built-in registry when it is null.
+const BackendRegistry& BackendRegistryOrBuiltIn(const BackendRegistry* registry);
 
 struct SimulationOptions {
   // Where `backend` is looked up; null means the built-in backends. A vendor's
@@ -88,6 +95,20 @@ struct SimulationOptions {
   std::vector<std::string> faults;     // FaultInjectingBackend text rules over the LUN list
   bool json = false;                   // one JSON document instead of the human timeline
   absl::Duration progress_interval = absl::Milliseconds(500);  // EndPrepare progress lines
+  // The provider's durable catalog (ProviderOptions::catalog_path); empty:
+  // in memory. With a durable backend (mock state-dir=...) a later run, or
+  // `hwsnapctl catalog ...`, sees what this one left.
+  std::string catalog_path;
+  // Stop right after this step returns OK, leaving the set as it is — no
+  // abort, no cleanup, as if the process died there (StoppableSteps()).
+  // `on_stop` is then called (hwsnapctl: flush and exit at once, so that not
+  // even the provider's destructor runs); if it returns, the run ends with
+  // outcome "stopped" and the audit expects the set's targets to remain.
+  std::string stop_after;
+  std::function<void(Step)> on_stop;
+  // Skip OnLunEmpty: the completed set and its targets stay (with a catalog,
+  // for a later run, `catalog list` or `catalog reclaim`).
+  bool keep = false;
 };
 
 // One provider call as the simulation made it.
@@ -102,11 +123,11 @@ struct CallRecord {
 };
 
 struct SimulationReport {
-  enum class Outcome { kCompleted, kAborted, kFailed };
+  enum class Outcome { kCompleted, kAborted, kFailed, kStopped };
 
   Outcome outcome = Outcome::kCompleted;
   // kAborted: the step after which (or during which) the abort came;
-  // kFailed: the step that failed.
+  // kFailed: the step that failed; kStopped: the stop_after step.
   std::optional<Step> outcome_step;
   // kFailed: the failure (provider result, or a check of the simulation).
   absl::Status failure;
@@ -116,6 +137,7 @@ struct SimulationReport {
   std::optional<absl::Duration> end_prepare_return_after_abort;
 
   std::string backend;
+  std::string catalog_path;            // empty: in memory
   SnapshotSetId set_id;
   int luns = 0;
   int snapshots = 0;
@@ -123,7 +145,11 @@ struct SimulationReport {
 
   int targets_created = 0;             // PrepareTarget successes seen by the array
   int targets_released = 0;            // ReleaseTarget successes seen by the array
-  int targets_leaked = 0;              // targets still on the array after the run
+  int targets_leaked = 0;              // targets of this run still on the array after it (kept ones excluded)
+  int targets_kept = 0;                // left on purpose (keep, stop_after)
+  // With a catalog: what the provider recovered at construction.
+  int recovered_sets_rolled_back = 0;
+  int recovered_sets_served = 0;
   std::vector<TargetId> pending_releases;  // SnapshotProvider::PendingReleases()
   absl::Duration total;
 
@@ -134,7 +160,7 @@ struct SimulationReport {
   bool as_requested() const { return problems.empty(); }
   // 0: ended as requested with nothing left behind; 1: otherwise.
   int ExitCode() const { return as_requested() ? 0 : 1; }
-  // "completed" | "aborted" | "failed".
+  // "completed" | "aborted" | "failed" | "stopped".
   absl::string_view OutcomeName() const;
 };
 

@@ -18,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "hwsnap/backend_registry.h"
+#include "hwsnap/catalog.h"
 #include "hwsnap/logging.h"
 #include "hwsnap/mock/mock_registration.h"
 #if HWSNAP_DLL_HAVE_SCSI
@@ -162,21 +163,25 @@ void ConfigureLogging(const ProviderConfig& config) {
 
 }  // namespace
 
-std::shared_ptr<Backend> LoadConfiguredBackend() {
+namespace {
+
+// The configured backend (or a NoBackend saying why not) and the configuration
+// it came from (nullopt when the configuration could not be read).
+std::pair<std::shared_ptr<Backend>, std::optional<ProviderConfig>> LoadBackend() {
   BackendRegistry registry;
   if (absl::Status registered = RegisterMockBackend(registry); !registered.ok()) {
-    return std::make_shared<NoBackend>(std::string(registered.message()));
+    return {std::make_shared<NoBackend>(std::string(registered.message())), std::nullopt};
   }
 #if HWSNAP_DLL_HAVE_SCSI
   // backend = scsi: LUNs through SCSI pass-through, snapshots by EXTENDED COPY.
   if (absl::Status registered = scsi::RegisterScsiBackend(registry); !registered.ok()) {
-    return std::make_shared<NoBackend>(std::string(registered.message()));
+    return {std::make_shared<NoBackend>(std::string(registered.message())), std::nullopt};
   }
 #endif
 #if HWSNAP_DLL_HAVE_NVME
   // backend = nvme: namespaces through storage protocol commands, snapshots as namespace copies.
   if (absl::Status registered = nvme::RegisterNvmeBackend(registry); !registered.ok()) {
-    return std::make_shared<NoBackend>(std::string(registered.message()));
+    return {std::make_shared<NoBackend>(std::string(registered.message())), std::nullopt};
   }
 #endif
   absl::StatusOr<ProviderConfig> config = ReadConfig();
@@ -186,10 +191,24 @@ std::shared_ptr<Backend> LoadConfiguredBackend() {
         absl::StrCat("hwsnap cannot read its configuration, so it supports no LUN: ", config.status().message(),
                      ". Fix the configuration file named by HKLM\\SOFTWARE\\hwsnap\\ConfigFile (see docs/windows.md).");
     GetLogger("adapter.config")->error("{}", reason);
-    return std::make_shared<NoBackend>(reason);
+    return {std::make_shared<NoBackend>(reason), std::nullopt};
   }
   ConfigureLogging(*config);
-  return CreateConfiguredBackendOrNone(*config, registry);
+  return {CreateConfiguredBackendOrNone(*config, registry), *std::move(config)};
+}
+
+}  // namespace
+
+DllConfiguration LoadDllConfiguration() {
+  auto [backend, config] = LoadBackend();
+  DllConfiguration loaded;
+  loaded.backend = std::move(backend);
+  if (config.has_value() && dynamic_cast<const NoBackend*>(loaded.backend.get()) == nullptr) {
+    loaded.options.catalog_path = config->catalog.empty() ? Catalog::DefaultPath() : config->catalog;
+  } else {
+    GetLogger("adapter.config")->info("no backend: the catalog is not opened (nothing can be snapshotted)");
+  }
+  return loaded;
 }
 
 }  // namespace windows

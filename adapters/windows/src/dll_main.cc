@@ -3,7 +3,7 @@
 // This file exists to keep the DLL's plumbing — DllMain, the class factory,
 // DllGetClassObject/DllCanUnloadNow and self-registration — apart from the
 // provider object, and to choose the storage backend in exactly one place
-// (LoadConfiguredBackend, dll_config.h). Registration writes only
+// (LoadDllConfiguration, dll_config.h). Registration writes only
 // HKCR\CLSID\{CLSID}\InprocServer32 (ThreadingModel Both); it does not touch
 // VSS, so it works where VSS is absent (IVssAdmin registration and the COM+
 // application are the installer's job).
@@ -16,6 +16,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <utility>
 
 #include "dll_config.h"
 #include "hwsnap/logging.h"
@@ -35,7 +36,7 @@ std::atomic<long> g_factories{0};
 // One SnapshotProvider per process while any provider object lives, so every
 // object VSS creates sees the same sets. It is destroyed with the last object
 // (never in DllMain, where joining its worker threads would deadlock). Each
-// new provider reads the configuration again (LoadConfiguredBackend), so a
+// new provider reads the configuration again (LoadDllConfiguration), so a
 // changed configuration applies when VSS next loads the provider.
 std::shared_ptr<SnapshotProvider> SharedProvider() {
   static std::mutex mu;
@@ -43,7 +44,12 @@ std::shared_ptr<SnapshotProvider> SharedProvider() {
   std::lock_guard<std::mutex> lock(mu);
   std::shared_ptr<SnapshotProvider> provider = current.lock();
   if (provider == nullptr) {
-    provider = std::make_shared<SnapshotProvider>(LoadConfiguredBackend());
+    // Opens the catalog and recovers what an earlier process left (the core
+    // keeps that bounded); a catalog that cannot be opened leaves a provider
+    // that refuses every call, which OnLoad reports (veto + event-log entry).
+    DllConfiguration configuration = LoadDllConfiguration();
+    provider = std::make_shared<SnapshotProvider>(std::move(configuration.backend), std::move(configuration.options));
+    LogRecoveryReport(*provider);
     current = provider;
   }
   return provider;
@@ -190,8 +196,10 @@ STDAPI DllGetClassObject(REFCLSID clsid, REFIID iid, LPVOID* object) {
 
 STDAPI DllCanUnloadNow() {
   using namespace hwsnap::windows;
-  return (LiveVssProviderObjects() == 0 && g_server_locks.load() == 0 && g_factories.load() == 0) ? S_OK
-                                                                                                   : S_FALSE;
+  return (LiveVssProviderObjects() == 0 && LiveVssAsyncObjects() == 0 && g_server_locks.load() == 0 &&
+          g_factories.load() == 0)
+             ? S_OK
+             : S_FALSE;
 }
 
 STDAPI DllRegisterServer() {

@@ -13,9 +13,11 @@
 #include <vsprov.h>
 #include <vss.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <string>
@@ -26,6 +28,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "hwsnap/async_operation.h"
 #include "hwsnap/logging.h"
 #include "hwsnap/status.h"
 #include "hwsnap/windows/admin_event_text.h"
@@ -39,6 +43,7 @@ namespace windows {
 namespace {
 
 std::atomic<long> g_live_objects{0};
+std::atomic<long> g_live_async{0};
 
 // More LUNs than any VSS call can carry (64 volumes per set, a few LUNs each):
 // a larger count is a corrupted argument, not a request.
@@ -90,6 +95,16 @@ absl::StatusOr<std::vector<LunIdentity>> ReadLuns(absl::string_view what, LONG c
   return out;
 }
 
+// A DWORD count of the Ex methods as ReadLuns' LONG; a count above
+// kMaxLunsPerCall stays above it (ReadLuns refuses it).
+LONG CountOf(DWORD count) {
+  return count > static_cast<DWORD>(kMaxLunsPerCall) ? kMaxLunsPerCall + 1 : static_cast<LONG>(count);
+}
+
+// OK when `provider` can serve calls (a provider whose catalog could not be
+// opened answers every call with the open error: provider.h, catalog_path).
+absl::Status ProviderUsable(const SnapshotProvider& provider) { return provider.Usable(); }
+
 absl::Status CheckDeviceNames(absl::string_view what, const VSS_PWSZ* names) {
   if (names == nullptr) return InvalidArgumentError(absl::StrCat(what, ": null device-name array"));
   return absl::OkStatus();
@@ -114,6 +129,134 @@ CallFacts ForSet(const VSS_ID& id) {
 // only by their own Release(), through the concrete type.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+
+// The IVssAsync that ResyncLuns hands to VSS, over the core's AsyncOperation.
+// Results follow learn.microsoft.com's IVssAsync pages (vss.h):
+//  * QueryStatus(pHrResult, pReserved): S_OK with *pHrResult =
+//    VSS_S_ASYNC_PENDING / _FINISHED / _CANCELLED, or the error ResyncLuns
+//    itself would have returned for the failure (MapAsyncStatusToResult);
+//    E_INVALIDARG for a null pHrResult. pReserved "should be NULL"; when it is
+//    not, 0 is stored there.
+//  * Wait(dwMilliseconds): S_OK once the operation ended successfully or was
+//    cancelled (QueryStatus tells which), the operation's error if it failed;
+//    after a timeout (dwMilliseconds != INFINITE) S_OK as well, and
+//    QueryStatus still says VSS_S_ASYNC_PENDING — the page defines no
+//    timeout code and tells the caller to ask QueryStatus.
+//  * Cancel(): S_OK when this call cancelled a running operation,
+//    VSS_S_ASYNC_CANCELLED when it had been cancelled before,
+//    VSS_S_ASYNC_FINISHED when it had completed, its error when it had failed.
+//  * A C++ exception (none is expected) is VSS_E_UNEXPECTED, which every one
+//    of those pages lists.
+// A failure that owes the administrator an event-log entry (a veto) is
+// reported once, the first time one of these methods observes it: the
+// provider has no thread of its own to notice the end of the operation.
+// The object keeps the SnapshotProvider alive: VSS may hold it after it
+// released the provider object.
+class VssAsync final : public IVssAsync {
+ public:
+  VssAsync(std::shared_ptr<AsyncOperation> operation, std::shared_ptr<SnapshotProvider> provider,
+           std::shared_ptr<AdminEventLog> event_log, std::string lun)
+      : operation_(std::move(operation)),
+        provider_(std::move(provider)),
+        event_log_(std::move(event_log)),
+        lun_(std::move(lun)) {
+    g_live_async.fetch_add(1);
+  }
+  virtual ~VssAsync() { g_live_async.fetch_sub(1); }
+  VssAsync(const VssAsync&) = delete;
+  VssAsync& operator=(const VssAsync&) = delete;
+
+  HRESULT STDMETHODCALLTYPE QueryInterface(REFIID iid, void** object) override {
+    if (object == nullptr) return E_POINTER;
+    *object = nullptr;
+    if (!IsEqualIID(iid, IID_IUnknown) && !IsEqualIID(iid, IID_IVssAsync)) return E_NOINTERFACE;
+    *object = static_cast<IVssAsync*>(this);
+    AddRef();
+    return S_OK;
+  }
+  ULONG STDMETHODCALLTYPE AddRef() override { return refs_.fetch_add(1) + 1; }
+  ULONG STDMETHODCALLTYPE Release() override {
+    const ULONG left = refs_.fetch_sub(1) - 1;
+    if (left == 0) delete this;
+    return left;
+  }
+
+  HRESULT STDMETHODCALLTYPE Cancel() override {
+    try {
+      const std::optional<absl::Status> status = operation_->Status();
+      if (!status.has_value()) {
+        if (cancel_requested_.exchange(true)) return AsHresult(kVSS_S_ASYNC_CANCELLED);
+        operation_->Cancel();
+        Log()->info("ResyncLuns: cancel requested");
+        return S_OK;
+      }
+      return Ended(*status);
+    } catch (...) {
+      return AsHresult(kVSS_E_UNEXPECTED);
+    }
+  }
+
+  HRESULT STDMETHODCALLTYPE Wait(DWORD dwMilliseconds) override {
+    try {
+      const absl::Duration timeout =
+          dwMilliseconds == INFINITE ? absl::InfiniteDuration() : absl::Milliseconds(dwMilliseconds);
+      const std::optional<absl::Status> status = operation_->Wait(timeout);
+      if (!status.has_value()) return S_OK;  // timed out: QueryStatus says pending
+      const HRESULT ended = Ended(*status);
+      return ended == AsHresult(kVSS_S_ASYNC_FINISHED) || ended == AsHresult(kVSS_S_ASYNC_CANCELLED) ? S_OK : ended;
+    } catch (...) {
+      return AsHresult(kVSS_E_UNEXPECTED);
+    }
+  }
+
+  HRESULT STDMETHODCALLTYPE QueryStatus(HRESULT* pHrResult, INT* pReserved) override {
+    if (pHrResult == nullptr) return AsHresult(kE_INVALIDARG);
+    if (pReserved != nullptr) *pReserved = 0;
+    try {
+      const std::optional<absl::Status> status = operation_->Status();
+      *pHrResult = status.has_value() ? Ended(*status) : AsHresult(kVSS_S_ASYNC_PENDING);
+      return S_OK;
+    } catch (...) {
+      return AsHresult(kVSS_E_UNEXPECTED);
+    }
+  }
+
+ private:
+  // The result for an operation that ended with `status`; reports a failure
+  // that needs an event-log entry the first time it is seen.
+  HRESULT Ended(const absl::Status& status) noexcept {
+    const std::uint32_t result = MapAsyncStatusToResult(VssMethod::kResyncLuns, status);
+    if ((result & 0x80000000u) != 0 && !reported_.exchange(true)) {
+      const bool owed = NeedsEventLogEntry(result);
+      try {
+        Log()->warn("ResyncLuns (asynchronous part): {} -> {}{}", status.ToString(), VssResultName(result),
+                    owed && event_log_ != nullptr ? " (event-log entry reported)" : "");
+      } catch (...) {
+      }
+      if (owed && event_log_ != nullptr) {
+        try {
+          AdminEventFacts event;
+          event.method = VssMethod::kResyncLuns;
+          event.status = status;
+          event.result = result;
+          event.lun = lun_;
+          event_log_->Report(event);
+        } catch (...) {
+        }
+      }
+    }
+    return AsHresult(result);
+  }
+
+  std::atomic<ULONG> refs_{1};
+  std::atomic<bool> cancel_requested_{false};
+  std::atomic<bool> reported_{false};
+  const std::shared_ptr<AsyncOperation> operation_;
+  const std::shared_ptr<SnapshotProvider> provider_;  // outlives the operation's owner
+  const std::shared_ptr<AdminEventLog> event_log_;    // may be null
+  const std::string lun_;
+};
+
 class VssProvider final : public IVssHardwareSnapshotProviderEx,
                           public IVssProviderCreateSnapshotSet,
                           public IVssProviderNotifications {
@@ -278,33 +421,58 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
 
   HRESULT STDMETHODCALLTYPE OnLunStateChange(VDS_LUN_INFORMATION* pSnapshotLuns, VDS_LUN_INFORMATION* pOriginalLuns,
                                              DWORD dwCount, DWORD dwFlags) override {
-    return Run(VssMethod::kOnLunStateChange, [&]() -> absl::Status {
-      if (dwCount == 0) return absl::OkStatus();
-      if (dwCount > static_cast<DWORD>(kMaxLunsPerCall)) {
-        return InvalidArgumentError(absl::StrCat("OnLunStateChange: LUN count ", dwCount, " above ", kMaxLunsPerCall));
-      }
-      const auto count = static_cast<LONG>(dwCount);
-      absl::StatusOr<std::vector<LunIdentity>> snapshots = ReadLuns("OnLunStateChange", count, pSnapshotLuns);
+    CallFacts facts;
+    return Run(VssMethod::kOnLunStateChange, facts, [&]() -> absl::Status {
+      absl::StatusOr<std::vector<LunIdentity>> snapshots =
+          ReadLuns("OnLunStateChange: snapshot LUNs", CountOf(dwCount), pSnapshotLuns);
       if (!snapshots.ok()) return snapshots.status();
-      absl::StatusOr<std::vector<LunIdentity>> originals = ReadLuns("OnLunStateChange", count, pOriginalLuns);
+      facts.lun = snapshots->front().ToString();
+      absl::StatusOr<std::vector<LunIdentity>> originals =
+          ReadLuns("OnLunStateChange: original LUNs", CountOf(dwCount), pOriginalLuns);
       if (!originals.ok()) return originals.status();
-      // The core has no LUN-state hook yet: nothing on the array changes.
-      Log()->info("OnLunStateChange: {} LUNs, flags 0x{:x}: no action (not supported by the core yet)", dwCount,
-                  dwFlags);
-      return absl::OkStatus();
+      Log()->info("OnLunStateChange: {} LUNs, flags 0x{:x}", dwCount, dwFlags);
+      return provider_->OnLunStateChange(*snapshots, *originals, static_cast<std::uint32_t>(dwFlags));
     });
   }
 
+  // pSourceLuns are the shadow-copy LUNs (targets of this provider), pTargetLuns
+  // the LUNs to copy them onto (the ResyncLuns page's "destination volume").
+  // The table has no E_INVALIDARG: bad arguments are a veto with an entry.
   HRESULT STDMETHODCALLTYPE ResyncLuns(VDS_LUN_INFORMATION* pSourceLuns, VDS_LUN_INFORMATION* pTargetLuns,
                                        DWORD dwCount, IVssAsync** ppAsync) override {
-    return Run(VssMethod::kResyncLuns, [&]() -> absl::Status {
-      if (ppAsync != nullptr) *ppAsync = nullptr;
-      return NotSupportedError("ResyncLuns: LUN resynchronisation is not implemented");
+    CallFacts facts;
+    return Run(VssMethod::kResyncLuns, facts, [&]() -> absl::Status {
+      if (ppAsync == nullptr) return InvalidArgumentError("ResyncLuns: null ppAsync");
+      *ppAsync = nullptr;
+      absl::StatusOr<std::vector<LunIdentity>> snapshots =
+          ReadLuns("ResyncLuns: shadow-copy LUNs", CountOf(dwCount), pSourceLuns);
+      if (!snapshots.ok()) return snapshots.status();
+      facts.lun = snapshots->front().ToString();
+      absl::StatusOr<std::vector<LunIdentity>> destinations =
+          ReadLuns("ResyncLuns: destination LUNs", CountOf(dwCount), pTargetLuns);
+      if (!destinations.ok()) return destinations.status();
+      absl::StatusOr<std::shared_ptr<AsyncOperation>> operation = provider_->ResyncLuns(*snapshots, *destinations);
+      if (!operation.ok()) return operation.status();
+      if (*operation == nullptr) return BackendFailureError("ResyncLuns: the core returned no operation");
+      VssAsync* async = new (std::nothrow) VssAsync(*operation, provider_, event_log_, facts.lun);
+      if (async == nullptr) {
+        (*operation)->Cancel();  // nobody could ever observe or cancel it
+        return PrebuiltOutOfMemory();
+      }
+      {
+        std::lock_guard<std::mutex> lock(operations_mu_);
+        PruneEndedOperations();
+        operations_.push_back(*operation);
+      }
+      Log()->info("ResyncLuns: {} LUNs, started", dwCount);
+      *ppAsync = async;  // the creation reference is the caller's
+      return absl::OkStatus();
     });
   }
 
   HRESULT STDMETHODCALLTYPE OnReuseLuns(VDS_LUN_INFORMATION* pSnapshotLuns, VDS_LUN_INFORMATION* pOriginalLuns,
                                         DWORD dwCount) override {
+    // Reserved by Microsoft ("not supported"): E_NOTIMPL whatever the arguments.
     return Run(VssMethod::kOnReuseLuns, [&]() -> absl::Status {
       return NotSupportedError("OnReuseLuns is reserved");
     });
@@ -363,13 +531,21 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
 
   // --- IVssProviderNotifications -------------------------------------------
   HRESULT STDMETHODCALLTYPE OnLoad(IUnknown* pCallback) override {
-    // Load must stay cheap; the callback is reserved.
-    return Run(VssMethod::kOnLoad, [] { return absl::OkStatus(); });
+    // Load must stay cheap: the SnapshotProvider (catalog open and recovery)
+    // was built before this object; here only whether it is usable. The
+    // callback is reserved.
+    return Run(VssMethod::kOnLoad, [&] { return ProviderUsable(*provider_); });
   }
   HRESULT STDMETHODCALLTYPE OnUnload(WINBOOL bForceUnload) override {
     LeaveFreezeWindow("the provider is being unloaded");
-    return Run(bForceUnload ? VssMethod::kOnUnloadForced : VssMethod::kOnUnload, [] {
+    const bool busy = !bForceUnload && ResyncRunning();
+    return Run(bForceUnload ? VssMethod::kOnUnloadForced : VssMethod::kOnUnload, [busy]() -> absl::Status {
       FlushLogs();
+      if (busy) {
+        // S_FALSE ("do not unload me now"), allowed only when not forced.
+        Log()->info("OnUnload: a LUN resynchronisation is still running; asking VSS not to unload");
+        return BadStateError("a LUN resynchronisation is still running");
+      }
       return absl::OkStatus();
     });
   }
@@ -432,9 +608,29 @@ class VssProvider final : public IVssHardwareSnapshotProviderEx,
     if (event_log_ != nullptr) event_log_->LeaveFreezeWindow(SetId(set), why);
   }
 
+  // Forgets the operations that ended. Requires operations_mu_.
+  void PruneEndedOperations() {
+    operations_.erase(std::remove_if(operations_.begin(), operations_.end(),
+                                     [](const std::shared_ptr<AsyncOperation>& op) { return op->Status().has_value(); }),
+                      operations_.end());
+  }
+  // True while a ResyncLuns operation this object started has not ended.
+  bool ResyncRunning() noexcept {
+    try {
+      std::lock_guard<std::mutex> lock(operations_mu_);
+      PruneEndedOperations();
+      return !operations_.empty();
+    } catch (...) {
+      return false;
+    }
+  }
+
   std::atomic<ULONG> refs_{1};
   const std::shared_ptr<SnapshotProvider> provider_;
   const std::shared_ptr<AdminEventLog> event_log_;  // may be null
+  std::mutex operations_mu_;
+  // ResyncLuns operations started here and not seen ended; guarded by operations_mu_.
+  std::vector<std::shared_ptr<AsyncOperation>> operations_;
 };
 #pragma GCC diagnostic pop
 
@@ -463,6 +659,32 @@ HRESULT CreateVssProviderObject(std::shared_ptr<SnapshotProvider> provider, REFI
 }
 
 long LiveVssProviderObjects() noexcept { return g_live_objects.load(); }
+
+long LiveVssAsyncObjects() noexcept { return g_live_async.load(); }
+
+void LogRecoveryReport(const SnapshotProvider& provider) noexcept {
+  try {
+    // The core logs each problem and a cut-off torn record itself
+    // ("core.provider"); this is the DLL's one line per load, a warning when
+    // something was left for the administrator.
+    const RecoveryReport& report = provider.recovery();
+    const std::shared_ptr<spdlog::logger> log = GetLogger("windows.catalog");
+    if (report.load.path.empty()) {
+      log->info("no catalog open: snapshot sets are kept in memory only");
+      return;
+    }
+    const bool attention = !report.problems.empty() || report.load.torn_tail_bytes != 0;
+    log->log(attention ? spdlog::level::warn : spdlog::level::info,
+             "catalog {}{}: {} sets, {} live targets, loaded in {}; {} sets served again, {} rolled back, "
+             "{} targets restored, {} unrestorable; {} problems{}",
+             report.load.path, report.load.created ? " (created)" : "", report.load.sets, report.load.live_targets,
+             absl::FormatDuration(report.load.load_time), report.sets_served, report.sets_rolled_back,
+             report.targets_restored, report.targets_unrestorable, report.problems.size(),
+             report.load.torn_tail_bytes != 0 ? ", an incomplete last record was cut off" : "");
+  } catch (...) {
+    // Logging must never fail a load.
+  }
+}
 
 }  // namespace windows
 }  // namespace hwsnap

@@ -70,6 +70,9 @@ absl::Status SetKey(ProviderConfig& config, absl::string_view key, absl::string_
   } else if (key == "log_directory") {
     if (value.empty()) return bad("expected a directory");
     config.log_directory = std::string(value);
+  } else if (key == "catalog") {
+    if (value.empty()) return bad("expected the path of the catalog file");
+    config.catalog = std::string(value);
   } else if (key == "log_max_bytes") {
     std::uint64_t bytes = 0;
     if (!absl::SimpleAtoi(value, &bytes) || bytes < 64 * 1024 || bytes > (std::uint64_t{1} << 32)) {
@@ -83,7 +86,7 @@ absl::Status SetKey(ProviderConfig& config, absl::string_view key, absl::string_
   } else {
     return InvalidArgumentError(absl::StrCat(
         where, ": unknown key '", key,
-        "' (known: backend, backend.<option>, log_level, log_directory, log_max_bytes, log_max_files)"));
+        "' (known: backend, backend.<option>, log_level, log_directory, log_max_bytes, log_max_files, catalog)"));
   }
   return absl::OkStatus();
 }
@@ -140,6 +143,7 @@ absl::Status ApplyEnvironmentOverrides(const EnvironmentLookup& lookup, Provider
       {"HWSNAP_MOCK_FAULT", "backend.fault"},
       {"HWSNAP_LOG_LEVEL", "log_level"},
       {"HWSNAP_LOG_DIR", "log_directory"},
+      {"HWSNAP_CATALOG", "catalog"},
   };
   ProviderConfig updated = config;
   bool any = false;
@@ -159,7 +163,8 @@ std::string DescribeProviderConfig(const ProviderConfig& config) {
       "backend=", config.backend, " options={",
       absl::StrJoin(config.backend_options, ", ", absl::PairFormatter("=")), "} log_level=", config.log_level,
       " log_directory=", config.log_directory.empty() ? "(default)" : config.log_directory,
-      " log_max_bytes=", config.log_max_bytes, " log_max_files=", config.log_max_files, " from ",
+      " log_max_bytes=", config.log_max_bytes, " log_max_files=", config.log_max_files,
+      " catalog=", config.catalog.empty() ? "(default)" : config.catalog, " from ",
       config.origins.empty() ? "defaults" : absl::StrJoin(config.origins, " + "));
 }
 

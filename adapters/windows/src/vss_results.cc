@@ -5,6 +5,7 @@
 #include "hwsnap/windows/vss_results.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -307,12 +308,16 @@ struct ResultName {
 constexpr ResultName kResultNames[] = {
     {kS_OK, "S_OK"},
     {kS_FALSE, "S_FALSE"},
+    {kVSS_S_ASYNC_PENDING, "VSS_S_ASYNC_PENDING"},
+    {kVSS_S_ASYNC_FINISHED, "VSS_S_ASYNC_FINISHED"},
+    {kVSS_S_ASYNC_CANCELLED, "VSS_S_ASYNC_CANCELLED"},
     {kE_NOTIMPL, "E_NOTIMPL"},
     {kE_FAIL, "E_FAIL"},
     {kE_UNEXPECTED, "E_UNEXPECTED"},
     {kE_OUTOFMEMORY, "E_OUTOFMEMORY"},
     {kE_INVALIDARG, "E_INVALIDARG"},
     {kVSS_E_BAD_STATE, "VSS_E_BAD_STATE"},
+    {kVSS_E_UNEXPECTED, "VSS_E_UNEXPECTED"},
     {kVSS_E_PROVIDER_VETO, "VSS_E_PROVIDER_VETO"},
     {kVSS_E_OBJECT_NOT_FOUND, "VSS_E_OBJECT_NOT_FOUND"},
     {kVSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER, "VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER"},
@@ -351,6 +356,22 @@ std::uint32_t MapStatusToResult(VssMethod method, const absl::Status& status) {
   }
   if (Contains(row->legal, kVSS_E_PROVIDER_VETO)) return kVSS_E_PROVIDER_VETO;
   return row->fallback;
+}
+
+// The IVssAsync pages under https://learn.microsoft.com/en-us/windows/win32/api/vss/
+// (nf-vss-ivssasync-querystatus, -wait, -cancel): *pHrResult is
+// VSS_S_ASYNC_PENDING / _FINISHED / _CANCELLED for every IVssAsync; "if an error
+// occurs during the asynchronous operation, QueryStatus returns the same error
+// code as the method that initially returned the IVssAsync object" (Wait and
+// Cancel likewise return "the error that operation encountered").
+std::uint32_t MapAsyncStatusToResult(VssMethod method, const std::optional<absl::Status>& status) {
+  if (!status.has_value()) return kVSS_S_ASYNC_PENDING;
+  if (status->ok()) return kVSS_S_ASYNC_FINISHED;
+  if (GetErrorCode(*status) == ErrorCode::kCancelled) return kVSS_S_ASYNC_CANCELLED;
+  const std::uint32_t result = MapStatusToResult(method, *status);
+  // A failure never reads as success (MapStatusToResult keeps failures failed
+  // outside the support queries and a forced OnUnload, which return no IVssAsync).
+  return (result & 0x80000000u) != 0 ? result : kVSS_E_PROVIDER_VETO;
 }
 
 bool NeedsEventLogEntry(std::uint32_t result) {

@@ -18,7 +18,8 @@
 namespace hwsnap {
 namespace {
 
-constexpr const char* kKnownOptions[] = {"adopt-luns", "prepare-ms", "commit-ms", "capacity", "fault"};
+constexpr const char* kKnownOptions[] = {"adopt-luns", "prepare-ms", "commit-ms", "resync-ms",
+                                         "capacity",   "fault",      "state-dir"};
 
 absl::Status BadOption(const std::string& key, const std::string& value, absl::string_view why) {
   return InvalidArgumentError(absl::StrCat("mock option ", key, "='", value, "': ", why));
@@ -48,10 +49,15 @@ absl::StatusOr<std::vector<std::string>> ApplyOptions(const BackendRequest& requ
       absl::StatusOr<bool> adopt = ParseBool(key, value);
       if (!adopt.ok()) return adopt.status();
       options.adopt_luns = *adopt;
-    } else if (key == "prepare-ms" || key == "commit-ms") {
+    } else if (key == "prepare-ms" || key == "commit-ms" || key == "resync-ms") {
       absl::StatusOr<int> ms = ParseInt(key, value, 0, 24 * 3600 * 1000);
       if (!ms.ok()) return ms.status();
-      (key == "prepare-ms" ? options.prepare_latency : options.commit_latency) = absl::Milliseconds(*ms);
+      (key == "prepare-ms"  ? options.prepare_latency
+       : key == "commit-ms" ? options.commit_latency
+                            : options.resync_latency) = absl::Milliseconds(*ms);
+    } else if (key == "state-dir") {
+      if (value.empty()) return BadOption(key, value, "expected a directory");
+      options.state_directory = value;
     } else if (key == "capacity") {
       absl::StatusOr<int> capacity = ParseInt(key, value, 1, 1 << 20);
       if (!capacity.ok()) return capacity.status();
@@ -85,7 +91,15 @@ absl::Status RegisterMockBackend(BackendRegistry& registry) {
 
         auto mock = std::make_shared<MockBackend>(options);
         BackendSession session;
-        for (int i = 0; i < request.luns; ++i) session.source_luns.push_back(mock->AddSourceLun());
+        // A durable array keeps its LUNs: the first `luns` of them are this
+        // session's, and only the missing ones are added.
+        for (const LunIdentity& lun : mock->SourceLuns()) {
+          if (static_cast<int>(session.source_luns.size()) == request.luns) break;
+          session.source_luns.push_back(lun);
+        }
+        while (static_cast<int>(session.source_luns.size()) < request.luns) {
+          session.source_luns.push_back(mock->AddSourceLun());
+        }
         session.live_targets = [mock] { return mock->LiveTargetCount(); };
         session.backend = mock;
         if (!fault_texts->empty()) {

@@ -38,6 +38,13 @@
 //     administrator must see, and the core keeps the target for reclaim.
 //   * ListTargets: every name held (any state) plus every pool namespace not
 //     held but attached to some controller (an orphan, which Delete frees).
+//
+// Restart: a detached pool namespace that holds a committed snapshot looks
+// exactly like a free one, so only the catalog knows it is taken. Adopt,
+// called for every recorded target before any Provision, makes it held
+// again (claimed, counted against max_targets, listed by name); a target a
+// catalog never recorded cannot be told apart from a free namespace unless it
+// is attached (then it is an orphan).
 #include "hwsnap/nvme/namespace_copy_control.h"
 
 #include <algorithm>
@@ -165,7 +172,8 @@ struct NamespaceCopyControl::State {
     std::uint32_t block_bytes = 0;
     IdentifyNamespace target_ns;         // the target's Identify data (copy limits)
     Phase phase = Phase::kProvisioned;
-    std::optional<NvmeNamespaceInfo> info;  // read at commit
+    std::optional<NvmeNamespaceInfo> info;  // read at commit (adopted: on first TargetInfo)
+    bool adopted = false;                // made by an earlier process (source unknown)
   };
 
   // What the pool search learnt about one candidate.
@@ -711,6 +719,11 @@ absl::Status NamespaceCopyControl::TakePointInTime(absl::Span<const std::string>
       if (it->second.phase != State::Phase::kProvisioned) {
         return BadStateError(absl::StrCat("ns-copy: target '", name, "' is already committed"));
       }
+      if (it->second.adopted) {
+        return BadStateError(absl::StrCat("ns-copy: target '", name,
+                                          "' was provisioned before a restart (its source is not known here); "
+                                          "release it"));
+      }
       group.emplace_back(name, it->second);
     }
   }
@@ -770,12 +783,32 @@ absl::Status NamespaceCopyControl::TakePointInTime(absl::Span<const std::string>
 
 absl::StatusOr<NvmeNamespaceInfo> NamespaceCopyControl::TargetInfo(const std::string& target) {
   State& st = *state_;
+  std::uint32_t nsid = 0;
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    auto it = st.targets.find(target);
+    if (it == st.targets.end()) return ObjectNotFoundError(absl::StrCat("ns-copy: no target '", target, "'"));
+    if (it->second.info.has_value()) return *it->second.info;
+    if (!it->second.adopted || it->second.phase == State::Phase::kProvisioned) {
+      return BadStateError(absl::StrCat("ns-copy: target '", target, "' is not committed"));
+    }
+    nsid = it->second.nsid;
+  }
+  // Adopted after a restart: read it now, as allocated (it may be detached;
+  // CNS 03h then may not answer and the ids come from Identify Namespace).
+  ReadNamespaceOptions read = st.options.read;
+  read.allocated = true;
+  absl::StatusOr<NvmeNamespaceInfo> info;
+  {
+    std::lock_guard<IoGate> lock(st.io);
+    if (absl::Status s = st.ConnectLocked(); !s.ok()) return s;
+    info = ReadNamespaceInfo(*st.transport, nsid, read);
+  }
+  if (!info.ok()) return Annotate(info.status(), absl::StrCat("ns-copy: reading ", target));
   std::lock_guard<std::mutex> lock(st.mu);
   auto it = st.targets.find(target);
   if (it == st.targets.end()) return ObjectNotFoundError(absl::StrCat("ns-copy: no target '", target, "'"));
-  if (!it->second.info.has_value()) {
-    return BadStateError(absl::StrCat("ns-copy: target '", target, "' is not committed"));
-  }
+  if (!it->second.info.has_value()) it->second.info = *std::move(info);
   return *it->second.info;
 }
 
@@ -882,6 +915,85 @@ absl::StatusOr<std::vector<std::string>> NamespaceCopyControl::ListTargets() {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+absl::Status NamespaceCopyControl::Adopt(const RestoredTarget& recorded) {
+  State& st = *state_;
+  const std::string& name = recorded.id;
+  absl::StatusOr<IdentifyController> controller = st.Controller();
+  if (!controller.ok()) return controller.status();
+  absl::StatusOr<std::pair<std::uint32_t, bool>> parsed = st.ParseName(controller->serial_number, name);
+  if (!parsed.ok()) return parsed.status();
+  const auto [nsid, created] = *parsed;
+  if (!created && !st.InPool(nsid)) {
+    return BackendFailureError(absl::StrCat("ns-copy: cannot adopt ", name, ": namespace ", nsid,
+                                            " is not in the target pool (", PoolText(st.options.pool_nsids), ")"));
+  }
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    if (st.targets.count(name) != 0) return absl::OkStatus();  // held already
+    if (st.claimed.count(nsid) != 0) {
+      return BackendFailureError(absl::StrCat("ns-copy: cannot adopt ", name, ": namespace ", nsid,
+                                              " is in use by another target of this process"));
+    }
+    // Held from here on, over max_targets if need be: refusing would leave
+    // a snapshot in a namespace the pool considers free.
+    if (st.options.max_targets > 0 && st.reserved_count >= st.options.max_targets) {
+      st.log->warn("ns-copy: adopting {} exceeds max_targets ({})", name, st.options.max_targets);
+    }
+    st.claimed.insert(nsid);
+    ++st.reserved_count;
+  }
+  absl::StatusOr<IdentifyNamespace> ns = st.AllocatedNamespace(nsid);
+  if (ns.ok() && !ns->active()) {
+    ns = ObjectNotFoundError(absl::StrCat("namespace ", nsid, " is no longer allocated"));
+  }
+  absl::StatusOr<std::vector<std::uint16_t>> attached =
+      ns.ok() ? st.AttachedControllers(nsid) : absl::StatusOr<std::vector<std::uint16_t>>(ns.status());
+  if (!attached.ok()) {
+    st.Unclaim(nsid);
+    return Annotate(attached.status(), absl::StrCat("ns-copy: adopting ", name));
+  }
+  const bool attached_here =
+      std::find(attached->begin(), attached->end(), controller->cntlid) != attached->end();
+  State::Target t;
+  t.nsid = nsid;
+  t.created = created;
+  t.adopted = true;
+  t.blocks = ns->nsze;
+  t.block_bytes = ns->block_bytes();
+  t.target_ns = *std::move(ns);
+  t.phase = !recorded.committed ? State::Phase::kProvisioned
+            : attached_here     ? State::Phase::kExposed
+                                : State::Phase::kCommitted;
+  if (recorded.exposed && !attached_here) {
+    st.log->info("ns-copy: {} was exposed but is detached now; Expose attaches it again", name);
+  }
+  std::lock_guard<std::mutex> lock(st.mu);
+  st.targets[name] = std::move(t);
+  st.log->info("ns-copy: adopted {} ({} namespace, {}attached here)", name, created ? "created" : "pool",
+               attached_here ? "" : "not ");
+  return absl::OkStatus();
+}
+
+absl::Status NamespaceCopyControl::Mask(const std::string& target) {
+  State& st = *state_;
+  std::uint32_t nsid = 0;
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    auto it = st.targets.find(target);
+    if (it == st.targets.end()) return ObjectNotFoundError(absl::StrCat("ns-copy: no target '", target, "'"));
+    if (it->second.phase == State::Phase::kProvisioned) {
+      return BadStateError(absl::StrCat("ns-copy: target '", target, "' is not committed"));
+    }
+    nsid = it->second.nsid;
+  }
+  if (absl::Status s = st.DetachHere(nsid); !s.ok()) return Annotate(s, absl::StrCat("ns-copy: masking ", target));
+  if (absl::Status s = st.Rescan(); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(st.mu);
+  auto it = st.targets.find(target);
+  if (it != st.targets.end()) it->second.phase = State::Phase::kCommitted;
+  return absl::OkStatus();
 }
 
 }  // namespace hwsnap::nvme

@@ -270,6 +270,10 @@ absl::Status NvmeBackend::CommitTargets(absl::Span<const TargetId> targets, absl
         return BadStateError(absl::StrCat("nvme: commit: target '", target, "' is already ",
                                           it->second.state == TargetState::kCommitted ? "committed" : "exposed"));
       }
+      if (it->second.restored) {
+        return BadStateError(absl::StrCat("nvme: commit: target '", target,
+                                          "' was prepared before a restart; it can only be released"));
+      }
       if (std::find(names.begin(), names.end(), target) != names.end()) {
         return InvalidArgumentError(absl::StrCat("nvme: commit: target '", target, "' listed twice"));
       }
@@ -314,15 +318,8 @@ absl::StatusOr<LunIdentity> NvmeBackend::DescribeTarget(const TargetId& target) 
         absl::StrCat(where, " reports the identity of its source namespace ", record->source.nsid));
   }
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [nsid, source] : source_info_) {
-    if (identity.SameLunAs(source.identity)) {
-      return BackendFailureError(absl::StrCat(where, " reports the identity of source namespace ", nsid));
-    }
-  }
-  for (const auto& [id, other] : targets_) {
-    if (id != target && other.described.has_value() && identity.SameLunAs(*other.described)) {
-      return BackendFailureError(absl::StrCat(where, " reports the identity of target '", id, "'"));
-    }
+  if (std::string conflict = IdentityConflict(target, identity); !conflict.empty()) {
+    return BackendFailureError(absl::StrCat(where, " reports ", conflict));
   }
   auto it = targets_.find(target);
   if (it == targets_.end()) return ObjectNotFoundError(absl::StrCat("nvme: target '", target, "' released"));
@@ -372,6 +369,140 @@ absl::Status NvmeBackend::ReleaseTarget(const TargetId& target) {
   targets_.erase(target);
   released_.insert(target);
   Log().info("released target {}", target);
+  return absl::OkStatus();
+}
+
+namespace {
+
+const char* StateText(int state) {
+  switch (state) {
+    case 0: return "prepared";
+    case 1: return "committed";
+    case 2: return "exposed";
+    default: return "unknown";
+  }
+}
+
+}  // namespace
+
+std::string NvmeBackend::IdentityConflict(const TargetId& target, const LunIdentity& identity) const {
+  for (const auto& [nsid, source] : source_info_) {
+    if (identity.SameLunAs(source.identity)) return absl::StrCat("the identity of source namespace ", nsid);
+  }
+  for (const auto& [id, other] : targets_) {
+    if (id != target && other.described.has_value() && identity.SameLunAs(*other.described)) {
+      return absl::StrCat("the identity of target '", id, "'");
+    }
+  }
+  return "";
+}
+
+absl::Status NvmeBackend::RestoreTarget(const RestoredTarget& target) {
+  const std::string what = absl::StrCat("nvme: restore of target '", target.id, "'");
+  if (target.id.empty()) return InvalidArgumentError("nvme: restore: empty target id");
+  if (absl::Status valid = ValidateLunIdentity(target.source); !valid.ok()) {
+    return InvalidArgumentError(absl::StrCat(what, ": malformed source identity: ", valid.message()));
+  }
+  if (target.exposed && !target.committed) {
+    return InvalidArgumentError(absl::StrCat(what, ": recorded exposed but not committed"));
+  }
+  if (target.identity.has_value()) {
+    if (!target.committed) {
+      return InvalidArgumentError(absl::StrCat(what, ": an identity is recorded but the target is not committed"));
+    }
+    if (absl::Status valid = ValidateLunIdentity(*target.identity); !valid.ok()) {
+      return InvalidArgumentError(absl::StrCat(what, ": malformed identity: ", valid.message()));
+    }
+    if (!target.identity->HasUniqueDesignator()) {
+      return InvalidArgumentError(absl::StrCat(what, ": the recorded identity has no EUI-64, NGUID or UUID"));
+    }
+    if (target.identity->SameLunAs(target.source)) {
+      return InvalidArgumentError(absl::StrCat(what, ": the recorded identity is its source namespace's"));
+    }
+  }
+  std::lock_guard<std::mutex> restoring(restore_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (released_.count(target.id) > 0) {
+      return ObjectNotFoundError(absl::StrCat(what, ": released by this process"));
+    }
+    if (auto it = targets_.find(target.id); it != targets_.end()) {
+      const TargetRecord& held = it->second;
+      const bool same = (held.state != TargetState::kPrepared) == target.committed &&
+                        (!target.identity.has_value() || !held.described.has_value() ||
+                         target.identity->SameLunAs(*held.described));
+      if (same) return absl::OkStatus();
+      return InvalidArgumentError(absl::StrCat(what, ": this process holds it already, ",
+                                               StateText(static_cast<int>(held.state)), " and described otherwise"));
+    }
+  }
+  if (target.identity.has_value()) {
+    // Every source namespace, read (and cached) now; one that cannot be read
+    // is skipped: a snapshot outlives its source, and IdentifyLun matches
+    // sources before targets anyway.
+    std::vector<std::uint32_t> nsids;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      nsids = sources_;
+    }
+    for (std::uint32_t nsid : nsids) {
+      absl::StatusOr<NvmeNamespaceInfo> info = SourceInfo(nsid);
+      if (!info.ok()) {
+        Log().warn("restore {}: source namespace {} unreadable, not compared: {}", target.id, nsid,
+                   info.status().ToString());
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::string conflict = IdentityConflict(target.id, *target.identity); !conflict.empty()) {
+      return InvalidArgumentError(absl::StrCat(what, ": the recorded identity is ", conflict));
+    }
+  }
+  if (absl::Status s = control_->Adopt(target); !s.ok()) {
+    absl::Status status = Classified(s, absl::StrCat(control_->Name(), ": adopt '", target.id, "'"),
+                                     {ErrorCode::kObjectNotFound, ErrorCode::kInvalidArgument,
+                                      ErrorCode::kNotSupported, ErrorCode::kBackendFailure});
+    Log().warn("restore of target {} failed: {}", target.id, status.ToString());
+    return status;
+  }
+  TargetRecord record;
+  record.source.identity = target.source;
+  record.state = target.exposed    ? TargetState::kExposed
+                 : target.committed ? TargetState::kCommitted
+                                    : TargetState::kPrepared;
+  record.described = target.identity;
+  record.restored = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [nsid, source] : source_info_) {
+    if (source.identity.SameLunAs(target.source)) record.source = source;
+  }
+  const char* state = StateText(static_cast<int>(record.state));
+  targets_.insert_or_assign(target.id, std::move(record));
+  Log().info("restored target {} ({})", target.id, state);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<TargetId>> NvmeBackend::ListTargets() {
+  absl::StatusOr<std::vector<std::string>> listed = control_->ListTargets();
+  if (!listed.ok()) {
+    return Classified(listed.status(), absl::StrCat(control_->Name(), ": list targets"),
+                      {ErrorCode::kNotSupported, ErrorCode::kBackendFailure});
+  }
+  return std::vector<TargetId>(listed->begin(), listed->end());
+}
+
+absl::Status NvmeBackend::MaskTarget(const TargetId& target) {
+  absl::StatusOr<TargetRecord> record = Record(target);
+  if (!record.ok()) return record.status();
+  if (record->state == TargetState::kPrepared) {
+    return BadStateError(absl::StrCat("nvme: mask: target '", target, "' is not committed"));
+  }
+  if (absl::Status s = control_->Mask(target); !s.ok()) {
+    return Classified(s, absl::StrCat(control_->Name(), ": mask"),
+                      {ErrorCode::kNotSupported, ErrorCode::kObjectNotFound, ErrorCode::kBackendFailure});
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = targets_.find(target);
+  if (it != targets_.end()) it->second.state = TargetState::kCommitted;
   return absl::OkStatus();
 }
 

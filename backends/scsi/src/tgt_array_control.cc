@@ -299,7 +299,7 @@ absl::StatusOr<std::string> TgtArrayControl::Provision(const ScsiLunInfo& source
 
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    slots_[target] = Slot{tid, src.backing_path, file, src.size_bytes, false};
+    slots_[target] = Slot{tid, src.backing_path, file, src.size_bytes, false, false};
     reserved_tids_.erase(tid);
     --pending_targets_;
     pending_bytes_ -= src.size_bytes;
@@ -318,6 +318,10 @@ absl::Status TgtArrayControl::TakePointInTime(absl::Span<const std::string> targ
         return ObjectNotFoundError(absl::StrCat("commit: ", target, " was not provisioned by this tgt strategy"));
       }
       if (it->second.committed) return BadStateError(absl::StrCat("commit: ", target, " is already committed"));
+      if (it->second.adopted) {
+        return BadStateError(absl::StrCat("commit: ", target,
+                                          " was provisioned before a restart (its source is not known here)"));
+      }
       group.emplace_back(target, it->second);
     }
   }
@@ -444,6 +448,33 @@ absl::StatusOr<std::vector<std::string>> TgtArrayControl::ListTargets() {
     if (IsOurTargetName(t.name)) ours.push_back(t.name);
   }
   return ours;
+}
+
+absl::Status TgtArrayControl::Adopt(const RestoredTarget& recorded) {
+  const std::string& target = recorded.id;
+  if (!IsOurTargetName(target)) {
+    return InvalidArgumentError(absl::StrCat("cannot adopt ", target, ": not a snapshot target of this tgt strategy"));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (slots_.count(target) != 0) return absl::OkStatus();  // held already
+  }
+  absl::StatusOr<std::vector<TgtTarget>> targets = admin_.ShowTargets();
+  if (!targets.ok()) return Annotate(targets.status(), absl::StrCat("adopt ", target));
+  const TgtTarget* t = FindTargetByName(*targets, target);
+  if (t == nullptr) return ObjectNotFoundError(absl::StrCat("adopt: tgt has no target ", target));
+  const bool has_snapshot = t->FindLun(kSnapshotLun) != nullptr;
+  if (recorded.committed && !has_snapshot) {
+    return ObjectNotFoundError(absl::StrCat("adopt: tgt target ", target, " holds no snapshot LUN ", kSnapshotLun));
+  }
+  const std::filesystem::path file = SnapshotFile(target);
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  std::lock_guard<std::mutex> lock(mutex_);
+  slots_.emplace(target, Slot{t->tid, "", file, ec ? 0 : static_cast<std::uint64_t>(size), has_snapshot, true});
+  last_tid_ = std::max(last_tid_, t->tid);
+  Log()->info("adopted {} (tid {}, {})", target, t->tid, has_snapshot ? "committed" : "provisioned");
+  return absl::OkStatus();
 }
 
 }  // namespace hwsnap::scsi

@@ -235,6 +235,7 @@ absl::StatusOr<std::vector<std::vector<std::uint8_t>>> PlanExtendedCopy(const Sc
 
 // One reserved pool LUN. `source` is the transport EXTENDED COPY goes to (the
 // source LUN's copy manager); only the thread working on this target uses it.
+// An adopted reservation (a restart) has no source and no plan.
 struct XcopyArrayControl::Reservation {
   std::string pool_lun;
   std::string source_address;
@@ -367,6 +368,11 @@ absl::Status XcopyArrayControl::TakePointInTime(absl::Span<const std::string> ta
       if (it == reserved_.end() || it->second == nullptr) {
         return ObjectNotFoundError(absl::StrCat("EXTENDED COPY pool LUN ", target, " is not provisioned"));
       }
+      if (it->second->source == nullptr) {
+        return BadStateError(absl::StrCat("EXTENDED COPY pool LUN ", target,
+                                          " was reserved before a restart (its source is not known here); "
+                                          "release it"));
+      }
       group.push_back(it->second);
     }
   }
@@ -434,6 +440,41 @@ absl::StatusOr<std::vector<std::string>> XcopyArrayControl::ListTargets() {
     if (it != reserved_.end() && it->second != nullptr) targets.push_back(address);
   }
   return targets;
+}
+
+absl::Status XcopyArrayControl::Adopt(const RestoredTarget& recorded) {
+  const std::string& target = recorded.id;
+  if (!InPool(target)) {
+    return ObjectNotFoundError(absl::StrCat(target, " is not a LUN of the EXTENDED COPY pool"));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = reserved_.find(target);
+    if (it != reserved_.end()) {
+      if (it->second != nullptr) return absl::OkStatus();  // held already
+      return BackendFailureError(absl::StrCat("EXTENDED COPY pool LUN ", target, " is being provisioned"));
+    }
+    reserved_[target] = nullptr;  // claimed while we look at it
+  }
+  auto unclaim = [&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    reserved_.erase(target);
+  };
+  absl::StatusOr<ScsiLunInfo> lun = PoolLunInfo(target, /*refresh=*/true);
+  if (!lun.ok()) {
+    unclaim();
+    return Annotate(lun.status(), absl::StrCat("adopting EXTENDED COPY pool LUN ", target));
+  }
+  if (recorded.identity.has_value() && !lun->identity.SameLunAs(*recorded.identity)) {
+    unclaim();
+    return ObjectNotFoundError(absl::StrCat("EXTENDED COPY pool LUN ", target, " is now ", lun->identity.ToString(),
+                                            ", not the snapshot ", recorded.identity->ToString()));
+  }
+  auto reservation = std::make_shared<Reservation>();
+  reservation->pool_lun = target;
+  std::lock_guard<std::mutex> lock(mu_);
+  reserved_[target] = std::move(reservation);
+  return absl::OkStatus();
 }
 
 }  // namespace hwsnap::scsi

@@ -129,9 +129,11 @@ class SnapshotProvider {
   // `backend` must not be null; options out of range are an error too. Both
   // are reported by every call (kInvalidArgument) rather than by a crash.
   explicit SnapshotProvider(std::shared_ptr<Backend> backend, ProviderOptions options = {});
-  // Aborts a set still in creation and waits (bounded by abort_drain_timeout)
-  // for in-flight backend work. Completed sets are simply forgotten (their
-  // targets stay on the storage until OnLunEmpty or a reclaim).
+  // Aborts a set still in creation (recording it aborted), cancels running
+  // ResyncLuns operations and waits (bounded by abort_drain_timeout) for
+  // in-flight backend work. Completed sets are simply forgotten in memory
+  // (their targets stay on the storage, and in the catalog, until OnLunEmpty
+  // or a reclaim).
   ~SnapshotProvider();
 
   SnapshotProvider(const SnapshotProvider&) = delete;
@@ -195,23 +197,39 @@ class SnapshotProvider {
   // read-write and recovery flags are recorded; DO_MASK_LUNS hides the
   // targets from this host through the backend but keeps them. Validates
   // everything first (sizes equal and non-zero, unknown bits kInvalidArgument,
-  // an unknown target kObjectNotFound): nothing changes on a refusal.
+  // an unknown target kObjectNotFound, `original_luns[i]` not the source of
+  // `snapshot_luns[i]` kInvalidArgument): nothing changes on a refusal.
+  // DO_MASK_LUNS on a backend without MaskTarget is kNotSupported.
   absl::Status OnLunStateChange(absl::Span<const LunIdentity> snapshot_luns,
                                 absl::Span<const LunIdentity> original_luns, std::uint32_t flags);
 
   // Starts copying each snapshot LUN `snapshot_luns[i]` (a committed target
   // of this provider) back onto `destination_luns[i]` inside the storage.
   // Returns at once with the running operation; validation errors (sizes,
-  // unknown target kObjectNotFound, kNotSupported when the backend cannot
-  // resync) come back here with nothing started.
+  // unknown target kObjectNotFound, a destination the backend does not
+  // identify as its own kNotSupported, a target already being resynchronised
+  // kBadState) come back here with nothing started. Whether the backend can
+  // resync at all is learnt from its first ResyncTarget call: ResyncLuns waits
+  // until that call reports progress or returns (at most
+  // max(cancel_bound, 250 ms)), and a kNotSupported answer is returned here.
+  // Pairs run one after the other; the first failure ends the operation.
+  // While a target is resynchronised, other calls on it (OnLunEmpty,
+  // LocateLuns, Reclaim) wait for the resync to end.
   absl::StatusOr<std::shared_ptr<AsyncOperation>> ResyncLuns(absl::Span<const LunIdentity> snapshot_luns,
                                                              absl::Span<const LunIdentity> destination_luns);
 
   // --- catalog --------------------------------------------------------------
+  // OK when the provider can serve calls; otherwise the error every call
+  // returns (no backend, options out of range, the catalog could not be
+  // opened). Silent: for a host's load check.
+  absl::Status Usable() const;
   // What construction recovered (empty report without a catalog).
   const RecoveryReport& recovery() const;
   // Releases alive targets of completed sets whose OnLunEmpty never came
   // (older than `older_than`), and targets nobody recorded; dry_run only lists.
+  // Without a catalog only the in-memory completed sets are considered (a
+  // target made by an earlier process cannot be told apart), and unknown
+  // targets are also skipped while a set is in creation.
   absl::StatusOr<ReclaimReport> Reclaim(const ReclaimOptions& options);
 
   // Observability for progress displays and tests.

@@ -7,7 +7,14 @@
 // and drive the object only through its COM interfaces.
 //
 // The object implements IVssHardwareSnapshotProvider(Ex),
-// IVssProviderCreateSnapshotSet and IVssProviderNotifications. Every method
+// IVssProviderCreateSnapshotSet and IVssProviderNotifications. The Ex methods:
+// GetProviderCapabilities and OnReuseLuns are reserved (E_NOTIMPL);
+// OnLunStateChange and ResyncLuns go to the core, ResyncLuns handing VSS an
+// IVssAsync over the core's AsyncOperation (Wait / QueryStatus / Cancel,
+// VSS_S_ASYNC_* codes). OnLoad fails (VSS_E_PROVIDER_VETO with an event-log
+// entry) when the provider is unusable, e.g. its catalog could not be
+// opened; OnUnload(FALSE) answers S_FALSE while a resynchronisation this
+// object started is still running. Every method
 // is noexcept in effect (a catch-all maps exceptions: bad_alloc to
 // out-of-memory, anything else to a backend failure), unpacks and checks its
 // arguments (null pointers, non-positive counts, count/array mismatches give
@@ -58,6 +65,14 @@ HRESULT CreateVssProviderObject(std::shared_ptr<SnapshotProvider> provider, REFI
 
 // Provider objects alive in this process (for DllCanUnloadNow).
 long LiveVssProviderObjects() noexcept;
+
+// IVssAsync objects (from ResyncLuns) alive in this process (for DllCanUnloadNow).
+long LiveVssAsyncObjects() noexcept;
+
+// Logs what `provider` recovered from its catalog at construction
+// (SnapshotProvider::recovery()): one summary line, and each problem and a
+// cut-off torn last record as a warning. Call it once after constructing.
+void LogRecoveryReport(const SnapshotProvider& provider) noexcept;
 
 }  // namespace windows
 }  // namespace hwsnap

@@ -17,6 +17,8 @@
 //   log_directory = D:\logs\hwsnap # default: %ProgramData%\hwsnap\logs
 //   log_max_bytes = 10485760       # per file, then the log rotates
 //   log_max_files = 5              # rotated files kept
+//   catalog = D:\hwsnap\catalog.hwsnap # the durable catalog; default
+//                                  # %ProgramData%\hwsnap\catalog.hwsnap
 //
 //   absl::StatusOr<ProviderConfig> config = ParseProviderConfig(text, path);
 //   ApplyEnvironmentOverrides(lookup, *config);
@@ -47,6 +49,11 @@ struct ProviderConfig {
   std::string log_directory;                // empty: the platform default (%ProgramData%\hwsnap\logs)
   std::uint64_t log_max_bytes = 10u << 20;  // per file
   int log_max_files = 5;
+  // The durable catalog of snapshot sets (ProviderOptions::catalog_path);
+  // empty: the platform default, hwsnap::Catalog::DefaultPath(). There is no
+  // way to turn it off: a provider that forgets its snapshots when VSS
+  // unloads it cannot honour GetTargetLuns or OnLunEmpty later.
+  std::string catalog;
   // Where the settings came from ("C:\ProgramData\hwsnap\hwsnap.conf",
   // "environment"), for the log line that says how the DLL is configured.
   std::vector<std::string> origins;
@@ -64,6 +71,7 @@ absl::StatusOr<ProviderConfig> ParseProviderConfig(absl::string_view text, absl:
 //                            prepare:insufficient-storage (see ParseFaultRule)
 //   HWSNAP_LOG_LEVEL         log_level
 //   HWSNAP_LOG_DIR           log_directory
+//   HWSNAP_CATALOG           catalog (tests point it at a scratch file)
 // (HWSNAP_CONFIG, the configuration file's path, is read by the DLL itself.)
 // Returns nullopt for a variable that is not set.
 using EnvironmentLookup = std::function<std::optional<std::string>(absl::string_view name)>;

@@ -26,6 +26,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -39,6 +40,11 @@ namespace windows {
 // Success codes.
 inline constexpr std::uint32_t kS_OK = 0x00000000u;
 inline constexpr std::uint32_t kS_FALSE = 0x00000001u;
+// IVssAsync status codes (vsserror.h): what QueryStatus stores in *pHrResult
+// and what Cancel returns for an operation that already ended.
+inline constexpr std::uint32_t kVSS_S_ASYNC_PENDING = 0x00042309u;
+inline constexpr std::uint32_t kVSS_S_ASYNC_FINISHED = 0x0004230Au;
+inline constexpr std::uint32_t kVSS_S_ASYNC_CANCELLED = 0x0004230Bu;
 // Generic COM failures.
 inline constexpr std::uint32_t kE_NOTIMPL = 0x80004001u;
 inline constexpr std::uint32_t kE_FAIL = 0x80004005u;        // never legal for a provider method
@@ -47,6 +53,7 @@ inline constexpr std::uint32_t kE_OUTOFMEMORY = 0x8007000Eu;
 inline constexpr std::uint32_t kE_INVALIDARG = 0x80070057u;
 // VSS failures.
 inline constexpr std::uint32_t kVSS_E_BAD_STATE = 0x80042301u;  // legal for no hardware-provider method
+inline constexpr std::uint32_t kVSS_E_UNEXPECTED = 0x80042302u;  // IVssAsync's "unexpected error"
 inline constexpr std::uint32_t kVSS_E_PROVIDER_VETO = 0x80042306u;
 inline constexpr std::uint32_t kVSS_E_OBJECT_NOT_FOUND = 0x80042308u;
 inline constexpr std::uint32_t kVSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER = 0x8004230Eu;
@@ -155,6 +162,16 @@ std::uint32_t MapStatusToResult(VssMethod method, const absl::Status& status);
 // BeginPrepareSnapshot-specific codes). The entry must not be written while
 // volumes are frozen (PreCommit..PostCommit): the adapter defers it.
 bool NeedsEventLogEntry(std::uint32_t result);
+
+// The status an IVssAsync returned by `method` (ResyncLuns) reports for its
+// operation, per learn.microsoft.com's IVssAsync::QueryStatus page: nullopt
+// (still running) -> VSS_S_ASYNC_PENDING, OK -> VSS_S_ASYNC_FINISHED,
+// kCancelled -> VSS_S_ASYNC_CANCELLED, any other failure -> what `method`
+// itself would have returned for it (MapStatusToResult: "QueryStatus returns
+// the same error code as the method that initially returned the IVssAsync
+// object"). IVssAsync::Wait and ::Cancel return that same error for a failed
+// operation.
+std::uint32_t MapAsyncStatusToResult(VssMethod method, const std::optional<absl::Status>& status);
 
 // "VSS_E_PROVIDER_VETO" for the constants above, else "0x8004ABCD" (for logs).
 std::string VssResultName(std::uint32_t result);

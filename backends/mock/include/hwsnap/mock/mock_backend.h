@@ -11,6 +11,14 @@
 //   hwsnap::LunIdentity lun = mock->AddSourceLun();
 //   ... drive a SnapshotProvider over `mock` ...
 //   EXPECT_EQ(mock->LiveTargetCount(), 0);
+//
+// Durable mode (MockBackendOptions::state_directory set): the array's sources
+// and targets also live as small files in that directory, each written
+// (temp file + rename) before the call that changed it returns, so a process
+// killed at any point leaves the array as a real one would be — including a
+// target made by a PrepareTarget whose caller never learnt of it. A new
+// MockBackend on the same directory is the same array: it loads them, and its
+// LiveTargets() is the audit across processes. One process at a time.
 #ifndef HWSNAP_MOCK_MOCK_BACKEND_H_
 #define HWSNAP_MOCK_MOCK_BACKEND_H_
 
@@ -45,6 +53,12 @@ struct MockBackendOptions {
   // Reported in Capabilities().
   int max_commit_group = 0;
   absl::Duration cancel_bound = absl::Milliseconds(50);
+  // Time ResyncTarget takes (in steps of at most cancel_bound / 2, reporting
+  // progress after each and observing the cancel token).
+  absl::Duration resync_latency = absl::ZeroDuration();
+  // Empty: the array lives in memory only. Otherwise a directory (created if
+  // missing) holding the array's state; see the file comment.
+  std::string state_directory;
 };
 
 class MockBackend : public Backend {
@@ -62,6 +76,7 @@ class MockBackend : public Backend {
   // Calls made so far, per operation (every call, including failed ones).
   struct CallCounts {
     int identify = 0, prepare = 0, commit = 0, describe = 0, expose = 0, release = 0;
+    int restore = 0, list = 0, mask = 0, resync = 0;
   };
 
   explicit MockBackend(MockBackendOptions options = {});
@@ -75,6 +90,12 @@ class MockBackend : public Backend {
   std::vector<TargetRecord> LiveTargets() const;
   int LiveTargetCount() const;
   CallCounts calls() const;
+  // Every source LUN of the array, in the order they were added (in durable
+  // mode including those an earlier process added).
+  std::vector<LunIdentity> SourceLuns() const;
+  // Durable mode: files of the state directory that could not be read at
+  // construction (one line each: file and why). Empty when all loaded.
+  std::vector<std::string> LoadProblems() const;
 
   // Backend:
   std::string Name() const override { return "mock"; }
@@ -85,11 +106,23 @@ class MockBackend : public Backend {
   absl::StatusOr<LunIdentity> DescribeTarget(const TargetId& target) override;
   absl::Status ExposeTarget(const TargetId& target) override;
   absl::Status ReleaseTarget(const TargetId& target) override;
+  // Optional methods: restart (RestoreTarget, ListTargets), masking and
+  // resync. RestoreTarget accepts a target this array has (re-reading the
+  // state directory in durable mode) when its source — and its identity, if
+  // given — match; kObjectNotFound for one it does not have. ResyncTarget
+  // takes a committed target and a source LUN of this array (adopted when
+  // adopt_luns allows) and takes options.resync_latency.
+  absl::Status RestoreTarget(const RestoredTarget& target) override;
+  absl::StatusOr<std::vector<TargetId>> ListTargets() override;
+  absl::Status MaskTarget(const TargetId& target) override;
+  absl::Status ResyncTarget(const TargetId& target, const LunIdentity& destination, const CancelToken& cancel,
+                            const ProgressCallback& progress) override;
 
  private:
   struct SourceLun {
     LunIdentity identity;
     absl::Duration prepare_latency;
+    std::uint64_t number = 0;  // durable mode: its file's number
   };
 
   // Index of the source matching `lun`, or -1. Requires mu_.
@@ -99,9 +132,32 @@ class MockBackend : public Backend {
   int FindOrAdoptSource(const LunIdentity& lun);
   // The identity a host sees for target number `serial`.
   LunIdentity TargetIdentity(const TargetRecord& target, std::uint64_t serial) const;
+  // Whether `target` was ever made by this array (alive or released). Requires mu_.
+  bool MadeHere(const TargetId& target) const;
+  // The number in a target id of this array's durable form, 0 if not one.
+  std::uint64_t DurableTargetNumber(const TargetId& target) const;
+
+  // Durable mode (state_directory set); all require mu_ and are no-ops in
+  // memory mode. Each write is a temp file renamed over the old one.
+  bool durable() const { return !options_.state_directory.empty(); }
+  void LoadState();
+  absl::Status SaveArray() const;
+  absl::Status SaveSource(std::uint64_t number, const LunIdentity& lun) const;
+  absl::Status SaveTarget(const TargetRecord& record) const;
+  absl::Status RemoveTarget(const TargetId& id) const;
+  // Reads one target file into targets_ (RestoreTarget of a target loaded
+  // after construction); false when there is none.
+  bool ReloadTarget(const TargetId& id);
 
   const MockBackendOptions options_;
   mutable std::mutex mu_;
+  // Durable mode: a random 24-bit number naming the array, carried in every
+  // designator and target id it makes (0 in memory mode), and the next
+  // source and target numbers (persisted before use).
+  std::uint32_t array_id_ = 0;
+  std::uint64_t next_source_number_ = 1;
+  std::uint64_t next_target_number_ = 1;
+  std::vector<std::string> load_problems_;
   std::vector<SourceLun> sources_;
   std::map<TargetId, TargetRecord> targets_;  // alive
   std::map<TargetId, std::uint64_t> serial_of_;  // every target ever made (for release idempotency)

@@ -7,6 +7,10 @@
 //   adopt-luns=true|false   support any LUN with a unique 0x83 designator
 //                           (MockBackendOptions::adopt_luns; the Windows DLL)
 //   prepare-ms=N, commit-ms=N   latencies, overriding the request's
+//   resync-ms=N             time each ResyncTarget takes
+//   state-dir=PATH          durable array (MockBackendOptions::state_directory):
+//                           a second session on PATH is the same array, and
+//                           its first N LUNs are reused
 //   capacity=N              target capacity, overriding the request's
 //   fault=RULE[;RULE...]    fault rules (ParseFaultRule text, shorthand
 //                           allowed), applied by a FaultInjectingBackend

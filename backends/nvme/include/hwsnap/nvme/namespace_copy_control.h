@@ -13,7 +13,13 @@
 //              (Read from the source, Write to the target); then read the
 //              target's Identify data and detach it (masked);
 //   Expose     attach it to this controller and rescan;
-//   Delete     detach, then delete a created namespace or return a pool one.
+//   Delete     detach, then delete a created namespace or return a pool one;
+//   Adopt      (after a restart) hold a namespace an earlier process made a
+//              target of — it must still be allocated; its attachment is read
+//              from the controller (CNS 12h), nothing is changed — so the
+//              pool never hands it out and ListTargets lists it by its name,
+//              not as an orphan;
+//   Mask       detach it again (OnLunStateChange mask-but-keep).
 // The host copy costs a full read and write of the source inside the commit
 // window: it suits small namespaces and emulated controllers (QEMU 7.2 has
 // Simple Copy but not cross-namespace copy). A vendor with a real snapshot
@@ -70,6 +76,10 @@ class NamespaceCopyControl : public NamespaceControl {
   absl::Status Expose(const std::string& target) override;
   absl::Status Delete(const std::string& target) override;
   absl::StatusOr<std::vector<std::string>> ListTargets() override;
+  // Errors additionally: kBadState from TakePointInTime of an adopted
+  // uncommitted target (its source is not known here; release it).
+  absl::Status Adopt(const RestoredTarget& recorded) override;
+  absl::Status Mask(const std::string& target) override;
 
  private:
   struct State;

@@ -9,7 +9,9 @@
 // contract demands (prepared → committed → exposed; unknown ids, calls out of
 // order and released targets answered exactly), cancellation and rollback
 // around the slow prepare, and describing each committed target from what the
-// controller reports for it. How a point-in-time copy is made and shown is a
+// controller reports for it, and taking targets back after a restart
+// (RestoreTarget: the catalog's record + the strategy's Adopt; no I/O for
+// DescribeTarget of a target restored with its identity). How a point-in-time copy is made and shown is a
 // NamespaceControl strategy (hwsnap/nvme/namespace_control.h).
 //
 //   NvmeBackendOptions options;
@@ -66,6 +68,18 @@ class NvmeBackend : public Backend {
   absl::StatusOr<LunIdentity> DescribeTarget(const TargetId& target) override;
   absl::Status ExposeTarget(const TargetId& target) override;
   absl::Status ReleaseTarget(const TargetId& target) override;
+  // Restart: validates the record (kInvalidArgument: empty id, malformed or
+  // non-unique identity, exposed without committed, an identity equal to its
+  // source's, to a readable source namespace's or to another live target's),
+  // then the strategy's Adopt (kObjectNotFound, kNotSupported pass through).
+  // A restored uncommitted target can only be released (CommitTargets:
+  // kBadState). Restoring a target already held in the same state is a no-op.
+  absl::Status RestoreTarget(const RestoredTarget& target) override;
+  // The strategy's ListTargets.
+  absl::StatusOr<std::vector<TargetId>> ListTargets() override;
+  // The strategy's Mask (NamespaceCopyControl: detach); kBadState for an
+  // uncommitted target.
+  absl::Status MaskTarget(const TargetId& target) override;
 
   // Adds a namespace this host may snapshot (thread-safe); read on first use.
   // kInvalidArgument for nsid 0 or 0xffffffff.
@@ -79,7 +93,8 @@ class NvmeBackend : public Backend {
   struct TargetRecord {
     NvmeNamespaceInfo source;
     TargetState state = TargetState::kPrepared;
-    std::optional<LunIdentity> described;  // DescribeTarget's answer, once read
+    std::optional<LunIdentity> described;  // DescribeTarget's answer, once read (or restored)
+    bool restored = false;                  // taken back after a restart (source: identity only)
   };
 
   // Reads namespace `nsid` of the controller through a fresh transport.
@@ -95,11 +110,15 @@ class NvmeBackend : public Backend {
   absl::StatusOr<std::optional<LunIdentity>> FindTarget(const LunIdentity& lun);
   // A copy of the record of `target`; kObjectNotFound for unknown or released ids.
   absl::StatusOr<TargetRecord> Record(const TargetId& target) const;
+  // Why `identity` may not be the identity of target `target` (the same LUN
+  // as a source read so far or as another live target), or empty. Requires mu_.
+  std::string IdentityConflict(const TargetId& target, const LunIdentity& identity) const;
 
   const NvmeBackendOptions options_;
   const std::shared_ptr<NamespaceControl> control_;
   NvmeTransportOpener open_;
 
+  std::mutex restore_mu_;  // one RestoreTarget at a time (its checks + Adopt); before mu_
   mutable std::mutex mu_;
   std::vector<std::uint32_t> sources_;                    // in the order added
   std::map<std::uint32_t, NvmeNamespaceInfo> source_info_;  // nsid -> identity, once read

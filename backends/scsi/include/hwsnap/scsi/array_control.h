@@ -16,6 +16,13 @@
 // never twice at once for the same target. It keeps the target states itself,
 // so a strategy need not re-check them. Strategies never throw; every failure
 // carries an hwsnap domain code (hwsnap/status.h).
+//
+// After a restart (VSS unloads the provider when idle, so OnLunEmpty and
+// LocateLuns usually reach a new process) the backend hands each target the
+// catalog recorded to a fresh strategy with Adopt, before any Provision; from
+// then on Expose/Mask/Delete of it work as if this instance had made it. The
+// optional methods (Adopt, Mask) default to kNotSupported: a strategy without
+// Adopt leaves restarted targets to reclaim (docs/backend-authoring.md).
 #ifndef HWSNAP_SCSI_ARRAY_CONTROL_H_
 #define HWSNAP_SCSI_ARRAY_CONTROL_H_
 
@@ -25,11 +32,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "hwsnap/backend.h"
 #include "hwsnap/cancel_token.h"
 #include "hwsnap/lun_identity.h"
 #include "hwsnap/scsi/lun_info.h"
+#include "hwsnap/status.h"
 
 namespace hwsnap::scsi {
 
@@ -70,8 +80,42 @@ class ArrayControl {
   virtual absl::Status Delete(const std::string& target) = 0;
 
   // The targets this strategy's storage holds now (leak audit, orphan reclaim).
+  // The core releases a listed target no catalog record knows, so list only
+  // what this strategy made (its name prefix, its pool).
   virtual absl::StatusOr<std::vector<std::string>> ListTargets() = 0;
+
+  // --- optional ---------------------------------------------------------------
+  // Restart: takes back `recorded.id`, made by an earlier instance, in the
+  // state the catalog recorded (`committed`, `exposed`; `identity` and
+  // `source` are there for a strategy that checks them). Looks at the storage
+  // but changes nothing on it. Afterwards the target is held as if this
+  // instance had made it: a pool never hands it out again until Delete, and
+  // Expose/Mask/Delete/TargetAddress work. TakePointInTime of an adopted,
+  // uncommitted target may be refused (its source is not known here): such a
+  // target is only released. Adopting a target already held is a no-op.
+  // Called before any Provision of this instance, one call per target.
+  // Errors: kObjectNotFound (the storage no longer holds it, or holds no
+  // snapshot where `committed` says there is one), kInvalidArgument (a name
+  // this strategy never makes), kNotSupported (default), kBackendFailure.
+  virtual absl::Status Adopt(const RestoredTarget& recorded);
+
+  // Hides the exposed target from the host again and keeps it (undoes Expose;
+  // Expose shows it again). Idempotent. Errors: kObjectNotFound, kBadState
+  // (not committed), kNotSupported (default: the strategy cannot hide a
+  // target, e.g. pool LUNs mapped for good), kBackendFailure.
+  virtual absl::Status Mask(const std::string& target);
 };
+
+// Header-only defaults: strategy libraries link the core, not ScsiBackend.
+inline absl::Status ArrayControl::Adopt(const RestoredTarget& recorded) {
+  return NotSupportedError(absl::StrCat("the '", Name(), "' array strategy cannot take back target '", recorded.id,
+                                        "' made before a restart"));
+}
+
+inline absl::Status ArrayControl::Mask(const std::string& target) {
+  return NotSupportedError(absl::StrCat("the '", Name(), "' array strategy cannot hide target '", target,
+                                        "' from the host again"));
+}
 
 }  // namespace hwsnap::scsi
 

@@ -7,8 +7,10 @@
 // per-target state machine the Backend contract demands (prepared →
 // committed → exposed; unknown ids, calls out of order and released targets
 // answered exactly), cancellation and rollback around the slow prepare, and
-// describing each committed target from what the storage reports for it.
-// What differs between arrays — how a point-in-time copy is made and shown —
+// describing each committed target from what the storage reports for it,
+// and taking targets back after a restart (RestoreTarget: the catalog's
+// record + the strategy's Adopt; no storage I/O for DescribeTarget of a
+// target restored with its identity). What differs between arrays — how a point-in-time copy is made and shown —
 // is an ArrayControl strategy (hwsnap/scsi/array_control.h).
 //
 //   ScsiBackendOptions options;
@@ -66,6 +68,18 @@ class ScsiBackend : public Backend {
   absl::StatusOr<LunIdentity> DescribeTarget(const TargetId& target) override;
   absl::Status ExposeTarget(const TargetId& target) override;
   absl::Status ReleaseTarget(const TargetId& target) override;
+  // Restart: validates the record (kInvalidArgument: empty id, malformed or
+  // non-unique identity, exposed without committed, an identity equal to its
+  // source's, to a readable source LUN's or to another live target's), then
+  // the strategy's Adopt (kObjectNotFound, kNotSupported pass through). A
+  // restored uncommitted target can only be released (CommitTargets:
+  // kBadState). Restoring a target already held in the same state is a no-op.
+  absl::Status RestoreTarget(const RestoredTarget& target) override;
+  // The strategy's ListTargets.
+  absl::StatusOr<std::vector<TargetId>> ListTargets() override;
+  // The strategy's Mask (kNotSupported where it cannot hide a target: xcopy
+  // pool LUNs are mapped for good); kBadState for an uncommitted target.
+  absl::Status MaskTarget(const TargetId& target) override;
 
   // Adds a LUN this host may snapshot (thread-safe). Its identity is read on
   // first use. kInvalidArgument for an empty address.
@@ -79,7 +93,8 @@ class ScsiBackend : public Backend {
   struct TargetRecord {
     ScsiLunInfo source;
     TargetState state = TargetState::kPrepared;
-    std::optional<LunIdentity> described;  // DescribeTarget's answer, once read
+    std::optional<LunIdentity> described;  // DescribeTarget's answer, once read (or restored)
+    bool restored = false;                  // taken back after a restart (source: identity only)
   };
 
   // Reads `address` through a fresh transport.
@@ -95,11 +110,15 @@ class ScsiBackend : public Backend {
   absl::StatusOr<std::optional<LunIdentity>> FindTarget(const LunIdentity& lun);
   // A copy of the record of `target`; kObjectNotFound for unknown or released ids.
   absl::StatusOr<TargetRecord> Record(const TargetId& target) const;
+  // Why `identity` may not be the identity of target `target` (the same LUN
+  // as a source read so far or as another live target), or empty. Requires mu_.
+  std::string IdentityConflict(const TargetId& target, const LunIdentity& identity) const;
 
   const ScsiBackendOptions options_;
   const std::shared_ptr<ArrayControl> control_;
   TransportOpener open_;
 
+  std::mutex restore_mu_;  // one RestoreTarget at a time (its checks + Adopt); before mu_
   mutable std::mutex mu_;
   std::vector<std::string> sources_;                // in the order added
   std::map<std::string, ScsiLunInfo> source_info_;  // address -> identity, once read

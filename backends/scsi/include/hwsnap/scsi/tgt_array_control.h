@@ -31,6 +31,15 @@
 //   Delete           unbinds the ACLs, deletes the target (--force) and its
 //                    file; idempotent; refuses names outside its prefix.
 //   ListTargets      the targets with the snapshot prefix tgt holds now.
+//   Adopt            (after a restart) finds the target in `show` (its tid,
+//                    whether LUN 1 — the snapshot — is there) and keeps a
+//                    slot for it; kObjectNotFound when tgt no longer has it
+//                    or a committed one has no LUN 1. Expose and Delete work
+//                    from `show` anyway; an adopted uncommitted target can
+//                    only be deleted.
+//   Mask             not supported: unbinding the host's ACL would stop new
+//                    logins only — tgt keeps an initiator's live session (and
+//                    the LUN in it), so the LUN would not really be hidden.
 //
 // A source is supported when it is a LUN of this tgtd (its address
 // "iscsi://127.0.0.1:PORT/IQN/LUN" matches the portal and `show` output)
@@ -124,6 +133,8 @@ class TgtArrayControl : public ArrayControl {
   // Errors additionally: kInvalidArgument (not a name with this prefix).
   absl::Status Delete(const std::string& target) override;
   absl::StatusOr<std::vector<std::string>> ListTargets() override;
+  // Errors additionally: kInvalidArgument (not a name with this prefix).
+  absl::Status Adopt(const RestoredTarget& recorded) override;
 
   // The snapshot file backing `target` (whether or not it exists).
   std::filesystem::path SnapshotFile(const std::string& target) const;
@@ -136,6 +147,7 @@ class TgtArrayControl : public ArrayControl {
     std::filesystem::path file;
     std::uint64_t size_bytes = 0;
     bool committed = false;
+    bool adopted = false;  // made before a restart: no source_path, cannot be committed here
   };
   struct SourceLun {
     std::string backing_path;

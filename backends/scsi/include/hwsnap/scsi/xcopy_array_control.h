@@ -56,10 +56,19 @@
 //   Delete             returns the LUN to the pool (its data is left as is);
 //                      idempotent.
 //   ListTargets        the reserved pool LUNs.
+//   Adopt              (after a restart) reserves the pool LUN again, after
+//                      reading it (kObjectNotFound when the address is no
+//                      longer in the pool or, with a recorded identity, no
+//                      longer shows that LUN — device names move). An adopted
+//                      uncommitted target can only be deleted.
+//   Mask               not supported: pool LUNs stay mapped to the host.
 //
 // Target names are the pool LUNs' transport addresses. Reservations live in
-// this object: after a restart every pool LUN is free again (nothing on the
-// storage needs reclaiming; a stale copy is simply overwritten next time).
+// this object: after a restart every pool LUN is free again unless Adopt
+// takes it back — which the backend does for every target the catalog
+// recorded, so a LUN holding a snapshot a backup still needs is never
+// handed out (and overwritten) by the next prepare. Nothing on the storage
+// needs reclaiming: a stale copy is simply overwritten next time.
 // Thread-safe; every transport it opens is used by one thread at a time.
 #ifndef HWSNAP_SCSI_XCOPY_ARRAY_CONTROL_H_
 #define HWSNAP_SCSI_XCOPY_ARRAY_CONTROL_H_
@@ -135,6 +144,7 @@ class XcopyArrayControl : public ArrayControl {
   absl::Status Expose(const std::string& target) override;
   absl::Status Delete(const std::string& target) override;
   absl::StatusOr<std::vector<std::string>> ListTargets() override;
+  absl::Status Adopt(const RestoredTarget& recorded) override;
 
  private:
   struct Reservation;

@@ -326,6 +326,18 @@ TEST_F(CatalogJournalTest, ConcurrentRecordersAllLand) {
   EXPECT_EQ(DiffSets(c->Sets(), before), "");
 }
 
+#ifdef _WIN32
+// Windows has no setenv; the default follows %ProgramData%.
+TEST_F(CatalogJournalTest, DefaultPathFollowsProgramData) {
+  const char* saved = std::getenv("ProgramData");
+  const std::string saved_value = saved ? saved : "";
+  ASSERT_EQ(_putenv_s("ProgramData", "D:\\Data"), 0);
+  EXPECT_EQ(Catalog::DefaultPath(), "D:\\Data\\hwsnap\\catalog.hwsnap");
+  ASSERT_EQ(_putenv_s("ProgramData", ""), 0);  // removes it
+  EXPECT_EQ(Catalog::DefaultPath(), "C:\\ProgramData\\hwsnap\\catalog.hwsnap");
+  if (saved) _putenv_s("ProgramData", saved_value.c_str());
+}
+#else
 TEST_F(CatalogJournalTest, DefaultPathFollowsStateDirectory) {
   const char* saved = std::getenv("STATE_DIRECTORY");
   const std::string saved_value = saved ? saved : "";
@@ -335,6 +347,7 @@ TEST_F(CatalogJournalTest, DefaultPathFollowsStateDirectory) {
   EXPECT_EQ(Catalog::DefaultPath(), "/var/lib/hwsnap/catalog.hwsnap");
   if (saved) setenv("STATE_DIRECTORY", saved_value.c_str(), 1);
 }
+#endif
 
 TEST(CatalogNames, TargetStatesHaveStableNames) {
   EXPECT_STREQ(CatalogTargetStateName(CatalogTarget::State::kPreparing), "preparing");

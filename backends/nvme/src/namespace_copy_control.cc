@@ -340,6 +340,29 @@ struct NamespaceCopyControl::State {
     return Attachment(nsid, false, {*cntlid});
   }
 
+  // Expose (attach) or Mask (detach) committed `target` on this controller,
+  // rescan, and note the phase (kExposed / kCommitted).
+  absl::Status SetAttachedHere(const std::string& target, bool attach) {
+    std::uint32_t nsid = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = targets.find(target);
+      if (it == targets.end()) return ObjectNotFoundError(absl::StrCat("ns-copy: no target '", target, "'"));
+      if (it->second.phase == Phase::kProvisioned) {
+        return BadStateError(absl::StrCat("ns-copy: target '", target, "' is not committed"));
+      }
+      nsid = it->second.nsid;
+    }
+    if (absl::Status s = attach ? AttachHere(nsid) : DetachHere(nsid); !s.ok()) {
+      return Annotate(s, absl::StrCat(attach ? "ns-copy: exposing " : "ns-copy: masking ", target));
+    }
+    if (absl::Status s = Rescan(); !s.ok()) return s;
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = targets.find(target);
+    if (it != targets.end()) it->second.phase = attach ? Phase::kExposed : Phase::kCommitted;
+    return absl::OkStatus();
+  }
+
   absl::Status DeleteNamespace(std::uint32_t nsid) {
     return RunStatus(BuildNamespaceDelete(nsid), absl::StrCat("Namespace Management (delete) nsid ", nsid));
   }
@@ -813,23 +836,7 @@ absl::StatusOr<NvmeNamespaceInfo> NamespaceCopyControl::TargetInfo(const std::st
 }
 
 absl::Status NamespaceCopyControl::Expose(const std::string& target) {
-  State& st = *state_;
-  std::uint32_t nsid = 0;
-  {
-    std::lock_guard<std::mutex> lock(st.mu);
-    auto it = st.targets.find(target);
-    if (it == st.targets.end()) return ObjectNotFoundError(absl::StrCat("ns-copy: no target '", target, "'"));
-    if (it->second.phase == State::Phase::kProvisioned) {
-      return BadStateError(absl::StrCat("ns-copy: target '", target, "' is not committed"));
-    }
-    nsid = it->second.nsid;
-  }
-  if (absl::Status s = st.AttachHere(nsid); !s.ok()) return Annotate(s, absl::StrCat("ns-copy: exposing ", target));
-  if (absl::Status s = st.Rescan(); !s.ok()) return s;
-  std::lock_guard<std::mutex> lock(st.mu);
-  auto it = st.targets.find(target);
-  if (it != st.targets.end()) it->second.phase = State::Phase::kExposed;
-  return absl::OkStatus();
+  return state_->SetAttachedHere(target, true);
 }
 
 absl::Status NamespaceCopyControl::Delete(const std::string& target) {
@@ -977,23 +984,7 @@ absl::Status NamespaceCopyControl::Adopt(const RestoredTarget& recorded) {
 }
 
 absl::Status NamespaceCopyControl::Mask(const std::string& target) {
-  State& st = *state_;
-  std::uint32_t nsid = 0;
-  {
-    std::lock_guard<std::mutex> lock(st.mu);
-    auto it = st.targets.find(target);
-    if (it == st.targets.end()) return ObjectNotFoundError(absl::StrCat("ns-copy: no target '", target, "'"));
-    if (it->second.phase == State::Phase::kProvisioned) {
-      return BadStateError(absl::StrCat("ns-copy: target '", target, "' is not committed"));
-    }
-    nsid = it->second.nsid;
-  }
-  if (absl::Status s = st.DetachHere(nsid); !s.ok()) return Annotate(s, absl::StrCat("ns-copy: masking ", target));
-  if (absl::Status s = st.Rescan(); !s.ok()) return s;
-  std::lock_guard<std::mutex> lock(st.mu);
-  auto it = st.targets.find(target);
-  if (it != st.targets.end()) it->second.phase = State::Phase::kCommitted;
-  return absl::OkStatus();
+  return state_->SetAttachedHere(target, false);
 }
 
 }  // namespace hwsnap::nvme

@@ -12,6 +12,7 @@
 
 #include <spdlog/logger.h>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "backend_call.h"
@@ -599,14 +600,16 @@ void SnapshotProvider::Impl::Recover() {
     log_->warn("catalog {}: an incomplete last record ({} bytes, never acknowledged) was cut off; kept in {}",
                r.load.path, r.load.torn_tail_bytes, r.load.torn_tail_copy);
   }
-  std::set<TargetId> known;
+  absl::flat_hash_set<TargetId> known;
   bool crashed_mid_prepare = false;
-  for (const CatalogSet& record : catalog.Sets()) {
+  std::vector<CatalogSet> records = catalog.Sets();
+  for (CatalogSet& record : records) {
     for (const CatalogTarget& t : record.targets) {
       if (!t.target_id.empty()) known.insert(t.target_id);
     }
     const std::string tag = absl::StrCat("set=", record.id.ToString());
     if (record.state == SetState::kCompleted) {
+      bool released_some = false;
       for (const CatalogTarget& t : record.targets) {
         if (!t.alive()) continue;
         RestoredTarget restored{t.target_id, t.source, t.identity.has_value(), t.identity, t.exposed};
@@ -624,6 +627,7 @@ void SnapshotProvider::Impl::Recover() {
                                               recorded.message()));
           } else {
             ++r.targets_released;
+            released_some = true;
             log_->info("{}: target {} was already released on the storage; recorded", tag, t.target_id);
           }
         } else {
@@ -635,15 +639,16 @@ void SnapshotProvider::Impl::Recover() {
                                             ") could not be handed back to the backend: ", s.message()));
         }
       }
-      // Re-read: targets found gone above are now recorded released.
-      const std::optional<CatalogSet> current = catalog.FindSet(record.id);
-      auto set = SnapshotSet::Restore(current ? *current : record, Env());
+      // Re-read if targets were found gone above (now recorded released).
+      const SnapshotSetId id = record.id;
+      std::optional<CatalogSet> current = released_some ? catalog.FindSet(id) : std::nullopt;
+      auto set = SnapshotSet::Restore(current ? std::move(*current) : std::move(record), Env());
       if (set->LiveTargets() == 0) {
-        (void)journal_->ForgetIfDead(record.id);
+        (void)journal_->ForgetIfDead(id);
         continue;
       }
       std::lock_guard<std::mutex> lock(mu_);
-      sets_[record.id] = Entry{set, next_seq_++};
+      sets_[id] = Entry{set, next_seq_++};
       ++r.sets_served;
       continue;
     }

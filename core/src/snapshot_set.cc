@@ -44,20 +44,23 @@ SnapshotSet::SnapshotSet(const SnapshotSetId& id, std::int32_t context, SetEnvir
       created_(absl::Now()),
       log_(GetLogger("core.set")) {}
 
-std::shared_ptr<SnapshotSet> SnapshotSet::Restore(const CatalogSet& record, SetEnvironment env) {
+std::shared_ptr<SnapshotSet> SnapshotSet::Restore(CatalogSet record, SetEnvironment env) {
+  // `record` is taken by value and its identities moved: recovery restores
+  // every completed set of the catalog (100,000 targets in the benchmark).
   auto set = std::make_shared<SnapshotSet>(record.id, record.context, std::move(env));
   std::lock_guard<std::mutex> lock(set->mu_);
   set->created_ = record.created;
   set->state_ = SetState::kCompleted;
   set->end_prepare_called_ = true;
-  set->snapshots_ = record.snapshots;
-  for (const CatalogTarget& target : record.targets) {
+  set->snapshots_ = std::move(record.snapshots);
+  set->luns_.reserve(record.targets.size());
+  for (CatalogTarget& target : record.targets) {
     if (!target.alive()) continue;
     LunSlot slot;
-    slot.source = target.source;
+    slot.source = std::move(target.source);
     slot.phase = Phase::kPrepared;
-    slot.target = target.target_id;
-    slot.target_identity = target.identity;
+    slot.target = std::move(target.target_id);
+    slot.target_identity = std::move(target.identity);
     slot.committed = true;
     slot.exposed = target.exposed;
     slot.flags = target.flags;

@@ -74,7 +74,7 @@ class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
   // A completed set recorded by an earlier process (recovery): its alive,
   // described targets are served exactly like those of a set completed here.
   // `record.state` must be kCompleted.
-  static std::shared_ptr<SnapshotSet> Restore(const CatalogSet& record, SetEnvironment env);
+  static std::shared_ptr<SnapshotSet> Restore(CatalogSet record, SetEnvironment env);
 
   const SnapshotSetId& id() const { return id_; }
   SetState state() const;

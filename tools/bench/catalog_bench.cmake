@@ -4,5 +4,5 @@
 # tools/bench/CMakeLists.txt.
 add_executable(catalog_bench ${CMAKE_CURRENT_LIST_DIR}/catalog_bench.cc)
 target_link_libraries(catalog_bench PRIVATE
-  hwsnap::core absl::flags absl::flags_parse absl::flags_usage absl::str_format absl::strings absl::time
+  hwsnap::core hwsnap::mock absl::flags absl::flags_parse absl::flags_usage absl::str_format absl::strings absl::time
   hwsnap_warnings)

@@ -348,7 +348,7 @@ absl::Status JournalCatalog::Load() {
   if (!data.ok()) return data.status();
 
   catalog_internal::LoadResult loaded;
-  if (absl::Status s = catalog_internal::LoadJournal(*data, path, &state_, &loaded); !s.ok()) return s;
+  if (absl::Status s = catalog_internal::LoadJournal(data->view(), path, &state_, &loaded); !s.ok()) return s;
   file_bytes_ = loaded.good_bytes;
   report_.records = loaded.records;
   if (loaded.torn_bytes > 0) {
@@ -363,8 +363,9 @@ absl::Status JournalCatalog::Load() {
         if (!*taken) break;
         copy = absl::StrCat(base, ".", i);
       }
-      const absl::string_view tail = absl::string_view(*data).substr(loaded.good_bytes);
+      const absl::string_view tail = data->view().substr(loaded.good_bytes);
       if (absl::Status s = catalog_internal::WriteWholeFile(copy, tail, options_.sync); !s.ok()) return s;
+      data->Release();  // may be a mapping of the bytes about to be cut
       if (absl::Status s = file_->Truncate(loaded.good_bytes); !s.ok()) return s;
       if (options_.sync) {
         if (absl::Status s = file_->Sync(); !s.ok()) return s;
@@ -375,8 +376,7 @@ absl::Status JournalCatalog::Load() {
                                  loaded.good_bytes, loaded.torn_bytes, loaded.torn_reason, copy);
     }
   }
-  data->clear();
-  data->shrink_to_fit();
+  data->Release();
   if (!options_.read_only) MaybeCompact();
   report_.file_bytes = file_bytes_;
   report_.sets = state_.set_count();
@@ -401,7 +401,7 @@ absl::StatusOr<CatalogLoadReport> Catalog::Verify(const std::string& path) {
   if (!data.ok()) return data.status();
   CatalogState state;
   catalog_internal::LoadResult loaded;
-  if (absl::Status s = catalog_internal::LoadJournal(*data, path, &state, &loaded); !s.ok()) return s;
+  if (absl::Status s = catalog_internal::LoadJournal(data->view(), path, &state, &loaded); !s.ok()) return s;
   if (loaded.torn_bytes > 0) {
     return catalog_internal::CorruptionError(
         path, loaded.good_bytes,

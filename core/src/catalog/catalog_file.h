@@ -13,9 +13,12 @@
 #ifndef HWSNAP_CORE_SRC_CATALOG_CATALOG_FILE_H_
 #define HWSNAP_CORE_SRC_CATALOG_CATALOG_FILE_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,13 +27,64 @@
 namespace hwsnap {
 namespace catalog_internal {
 
+// A whole file read into memory. A 100,000-target catalog is tens of MiB and
+// is read at every Open, so the buffer is allocated once at the file's size
+// (plus one byte, so a file growing meanwhile is noticed without copying) and
+// is not zero-filled before the read: std::string would clear and, at its
+// end-of-file check, reallocate and copy it, which was most of Open's time.
+class FileBytes {
+ public:
+  FileBytes() = default;
+  // Room for `capacity` bytes, uninitialised; size() is 0.
+  explicit FileBytes(size_t capacity)
+      : heap_(new char[capacity == 0 ? 1 : capacity]), data_(heap_.get()), capacity_(capacity) {}
+  // `size` bytes at `data` owned by `keeper` (e.g. a memory mapping, released
+  // with the last copy of it); read-only.
+  FileBytes(const char* data, size_t size, std::shared_ptr<const void> keeper)
+      : data_(const_cast<char*>(data)), size_(size), capacity_(size), keeper_(std::move(keeper)) {}
+
+  // Writable only for a buffer made with FileBytes(capacity).
+  char* data() { return data_; }
+  size_t size() const { return size_; }
+  size_t capacity() const { return capacity_; }
+  absl::string_view view() const { return absl::string_view(data_, size_); }
+  // Bytes [0, size) hold file content; size <= capacity.
+  void set_size(size_t size) { size_ = size; }
+  // Makes room for at least `capacity` bytes, keeping the first size() bytes.
+  void Grow(size_t capacity) {
+    if (capacity <= capacity_) return;
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    if (size_ > 0) std::memcpy(bigger.get(), data_, size_);
+    heap_ = std::move(bigger);
+    keeper_.reset();
+    data_ = heap_.get();
+    capacity_ = capacity;
+  }
+  // Gives the memory back.
+  void Release() {
+    heap_.reset();
+    keeper_.reset();
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+  }
+
+ private:
+  std::unique_ptr<char[]> heap_;
+  char* data_ = nullptr;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+  std::shared_ptr<const void> keeper_;
+};
+
 // An open journal file. Not thread-safe (the catalog serialises calls).
 class JournalFile {
  public:
   virtual ~JournalFile() = default;
 
-  // The whole file, read from offset 0 in as few reads as the OS allows.
-  virtual absl::StatusOr<std::string> ReadAll() = 0;
+  // The whole file, read from offset 0 in as few reads as the OS allows (or
+  // mapped: the caller holds the lock, so nobody else changes the file while
+  // the bytes are in use; Release them before Truncate).
+  virtual absl::StatusOr<FileBytes> ReadAll() = 0;
   // Appends `data` at the end with a single write call. On failure some
   // prefix of `data` may have reached the file (the caller truncates back).
   virtual absl::Status Append(absl::string_view data) = 0;
@@ -47,7 +101,7 @@ absl::StatusOr<std::unique_ptr<JournalFile>> OpenJournalFile(const std::string& 
 // Creates or replaces `path` with exactly `data`, then syncs it when `sync`.
 absl::Status WriteWholeFile(const std::string& path, absl::string_view data, bool sync);
 // The whole content of `path` (kObjectNotFound when missing).
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+absl::StatusOr<FileBytes> ReadWholeFile(const std::string& path);
 // True when `path` exists (errors other than "missing" are returned).
 absl::StatusOr<bool> FileExists(const std::string& path);
 // Atomically replaces `to` with `from` (rename / MoveFileExW write-through).

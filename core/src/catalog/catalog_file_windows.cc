@@ -84,22 +84,27 @@ absl::Status WriteAll(HANDLE h, const std::string& path, absl::string_view data)
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadHandle(HANDLE h, const std::string& path) {
+absl::StatusOr<FileBytes> ReadHandle(HANDLE h, const std::string& path) {
   LARGE_INTEGER size;
   if (!GetFileSizeEx(h, &size)) return WindowsError("size of", path, GetLastError());
-  std::string out(static_cast<size_t>(size.QuadPart), '\0');
   LARGE_INTEGER zero{};
   if (!SetFilePointerEx(h, zero, nullptr, FILE_BEGIN)) return WindowsError("seek", path, GetLastError());
+  // One byte more than the file: a read that fills it means the file grew.
+  FileBytes out(static_cast<size_t>(size.QuadPart) + 1);
   size_t got = 0;
-  while (got < out.size()) {
-    const size_t left = out.size() - got;
+  for (;;) {
+    if (got == out.capacity()) {
+      out.set_size(got);
+      out.Grow(got * 2);
+    }
+    const size_t left = out.capacity() - got;
     const DWORD chunk = left > 0x40000000u ? 0x40000000u : static_cast<DWORD>(left);
     DWORD n = 0;
-    if (!ReadFile(h, &out[got], chunk, &n, nullptr)) return WindowsError("read", path, GetLastError());
+    if (!ReadFile(h, out.data() + got, chunk, &n, nullptr)) return WindowsError("read", path, GetLastError());
     if (n == 0) break;
     got += n;
   }
-  out.resize(got);
+  out.set_size(got);
   return out;
 }
 
@@ -107,7 +112,7 @@ class WindowsJournalFile final : public JournalFile {
  public:
   WindowsJournalFile(std::string path, HANDLE h) : path_(std::move(path)), h_(h) {}
 
-  absl::StatusOr<std::string> ReadAll() override { return ReadHandle(h_.get(), path_); }
+  absl::StatusOr<FileBytes> ReadAll() override { return ReadHandle(h_.get(), path_); }
 
   absl::Status Append(absl::string_view data) override {
     LARGE_INTEGER zero{};
@@ -169,7 +174,7 @@ absl::Status WriteWholeFile(const std::string& path, absl::string_view data, boo
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+absl::StatusOr<FileBytes> ReadWholeFile(const std::string& path) {
   Handle h(OpenHandle(path, GENERIC_READ, OPEN_EXISTING));
   if (!h.valid()) return WindowsError("open", path, GetLastError());
   return ReadHandle(h.get(), path);

@@ -45,9 +45,14 @@ inline constexpr std::uint32_t kMaxImagePayload = 64u << 20;
 
 // CRC-32C (Castagnoli): boost::crc_optimal<32, 0x1EDC6F41, ~0, ~0, true,
 // true>. Crc32cBoost is Boost's byte-at-a-time computation (the definition);
-// Crc32c the same value eight bytes at a time (what the catalog uses).
+// Crc32cPortable the same value eight bytes at a time from tables; Crc32c
+// (what the catalog uses) the CPU's CRC32 instruction where it has one
+// (x86-64 SSE4.2, Crc32cIsHardware), else Crc32cPortable. Every Open checks
+// every byte of the journal, so this is on the load path.
 std::uint32_t Crc32cBoost(const void* data, size_t size);
+std::uint32_t Crc32cPortable(const void* data, size_t size);
 std::uint32_t Crc32c(const void* data, size_t size);
+bool Crc32cIsHardware();
 
 // The 16-byte header for `version`.
 std::string EncodeHeader(std::uint32_t version);

@@ -6,20 +6,27 @@
 #include <limits>
 #include <tuple>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "hwsnap/status.h"
 
 namespace hwsnap {
 namespace catalog_internal {
 namespace {
 
-void MakeKey(const Designator& d, std::string* key) {
-  key->clear();
-  key->reserve(3 + d.bytes.size());
-  key->push_back(static_cast<char>(d.code_set));
-  key->push_back(static_cast<char>(d.association));
-  key->push_back(static_cast<char>(d.type));
-  key->append(reinterpret_cast<const char*>(d.bytes.data()), d.bytes.size());
+// The index key of a unique designator (see IdentityKey).
+std::uint64_t DesignatorKey(const Designator& d) {
+  return absl::HashOf(static_cast<int>(d.code_set), static_cast<int>(d.association), static_cast<int>(d.type),
+                      absl::string_view(reinterpret_cast<const char*>(d.bytes.data()), d.bytes.size()));
+}
+
+// True when `lun` carries `d` as a unique designator (confirms an index hit).
+bool HasDesignator(const LunIdentity& lun, const Designator& d) {
+  for (const Designator& own : lun.designators) {
+    if (own == d && own.IsUniqueLunDesignator()) return true;
+  }
+  return false;
 }
 
 bool IsFinalState(SetState state) {
@@ -242,31 +249,29 @@ absl::Status CatalogState::CheckImage(const CatalogSet& set) const {
 
 // --- Apply ---------------------------------------------------------------------
 
-void CatalogState::Index(const TargetRef& ref, bool add) {
-  if (!indexed_) return;
+template <typename OnIdentity, typename OnSource>
+void CatalogState::ForEachKey(const TargetRef& ref, OnIdentity&& on_identity, OnSource&& on_source) {
   const CatalogTarget& t = ref.target();
   if (t.state != CatalogTarget::State::kDescribed || !t.identity) return;
   const std::uint64_t tseq = ref.entry->target_seq[ref.slot];
-  std::string key;
   for (const Designator& d : t.identity->designators) {
-    if (!d.IsUniqueLunDesignator()) continue;
-    MakeKey(d, &key);
-    if (add) {
-      by_identity_.emplace(IdentityKey(key, tseq), ref);
-    } else {
-      by_identity_.erase(IdentityKey(key, tseq));
-    }
+    if (d.IsUniqueLunDesignator()) on_identity(IdentityKey(DesignatorKey(d), tseq));
   }
   if (ref.entry->set.state != SetState::kCompleted) return;
   for (const Designator& d : t.source.designators) {
-    if (!d.IsUniqueLunDesignator()) continue;
-    MakeKey(d, &key);
-    SourceKey k(key, {ref.entry->seq, tseq});
-    if (add) {
-      by_source_.emplace(std::move(k), ref);
-    } else {
-      by_source_.erase(k);
-    }
+    if (d.IsUniqueLunDesignator()) on_source(SourceKey(DesignatorKey(d), ref.entry->seq, tseq));
+  }
+}
+
+void CatalogState::Index(const TargetRef& ref, bool add) {
+  if (!indexed_) return;
+  if (add) {
+    ForEachKey(
+        ref, [&](const IdentityKey& k) { by_identity_.emplace(k, ref); },
+        [&](const SourceKey& k) { by_source_.emplace(k, ref); });
+  } else {
+    ForEachKey(
+        ref, [&](const IdentityKey& k) { by_identity_.erase(k); }, [&](const SourceKey& k) { by_source_.erase(k); });
   }
 }
 
@@ -275,10 +280,27 @@ void CatalogState::IndexSet(Entry* entry, bool add) {
 }
 
 void CatalogState::BuildIndexes() {
-  indexed_ = true;
+  // Keys collected in creation order (the sets were allocated in that order,
+  // so memory is read front to back), sorted, and appended to the B-trees:
+  // an order of magnitude cheaper than inserting hashed keys one by one.
+  std::vector<std::pair<IdentityKey, TargetRef>> identities;
+  std::vector<std::pair<SourceKey, TargetRef>> sources;
+  for (const auto& [seq, entry] : order_) {
+    for (std::uint32_t i = 0; i < entry->set.targets.size(); ++i) {
+      const TargetRef ref{entry, i};
+      ForEachKey(
+          ref, [&](const IdentityKey& k) { identities.emplace_back(k, ref); },
+          [&](const SourceKey& k) { sources.emplace_back(k, ref); });
+    }
+  }
+  auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::sort(identities.begin(), identities.end(), by_key);
+  std::sort(sources.begin(), sources.end(), by_key);
   by_identity_.clear();
   by_source_.clear();
-  for (auto& [id, entry] : sets_) IndexSet(&entry, true);
+  for (const auto& [key, ref] : identities) by_identity_.emplace_hint(by_identity_.end(), key, ref);
+  for (const auto& [key, ref] : sources) by_source_.emplace_hint(by_source_.end(), key, ref);
+  indexed_ = true;
 }
 
 void CatalogState::Apply(Record& r, std::uint64_t framed_bytes) {
@@ -437,19 +459,22 @@ std::vector<CatalogSet> CatalogState::Sets() const {
 }
 
 std::optional<CatalogTarget> CatalogState::FindTargetByIdentity(const LunIdentity& identity) const {
-  std::string key;
+  constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
   const TargetRef* best = nullptr;
   std::uint64_t best_seq = 0;
   for (const Designator& d : identity.designators) {
     if (!d.IsUniqueLunDesignator()) continue;
-    MakeKey(d, &key);
-    auto it = by_identity_.upper_bound(IdentityKey(key, std::numeric_limits<std::uint64_t>::max()));
-    if (it == by_identity_.begin()) continue;
-    --it;
-    if (it->first.first != key) continue;
-    if (best == nullptr || it->first.second > best_seq) {
-      best = &it->second;
-      best_seq = it->first.second;
+    const std::uint64_t hash = DesignatorKey(d);
+    // The newest entry under this hash that really carries `d`.
+    for (auto it = by_identity_.upper_bound(IdentityKey(hash, kMax)); it != by_identity_.begin();) {
+      --it;
+      if (it->first.first != hash) break;
+      if (!HasDesignator(*it->second.target().identity, d)) continue;  // a hash collision
+      if (best == nullptr || it->first.second > best_seq) {
+        best = &it->second;
+        best_seq = it->first.second;
+      }
+      break;
     }
   }
   if (best == nullptr) return std::nullopt;
@@ -457,20 +482,22 @@ std::optional<CatalogTarget> CatalogState::FindTargetByIdentity(const LunIdentit
 }
 
 std::optional<CatalogTarget> CatalogState::FindLatestTargetForSource(const LunIdentity& source) const {
-  std::string key;
+  constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
   const TargetRef* best = nullptr;
   std::pair<std::uint64_t, std::uint64_t> best_seq{0, 0};
-  constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
   for (const Designator& d : source.designators) {
     if (!d.IsUniqueLunDesignator()) continue;
-    MakeKey(d, &key);
-    auto it = by_source_.upper_bound(SourceKey(key, {kMax, kMax}));
-    if (it == by_source_.begin()) continue;
-    --it;
-    if (it->first.first != key) continue;
-    if (best == nullptr || it->first.second > best_seq) {
-      best = &it->second;
-      best_seq = it->first.second;
+    const std::uint64_t hash = DesignatorKey(d);
+    for (auto it = by_source_.upper_bound(SourceKey(hash, kMax, kMax)); it != by_source_.begin();) {
+      --it;
+      if (std::get<0>(it->first) != hash) break;
+      if (!HasDesignator(it->second.target().source, d)) continue;  // a hash collision
+      const std::pair<std::uint64_t, std::uint64_t> seq(std::get<1>(it->first), std::get<2>(it->first));
+      if (best == nullptr || seq > best_seq) {
+        best = &it->second;
+        best_seq = seq;
+      }
+      break;
     }
   }
   if (best == nullptr) return std::nullopt;

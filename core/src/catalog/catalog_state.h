@@ -11,13 +11,15 @@
 #define HWSNAP_CORE_SRC_CATALOG_CATALOG_STATE_H_
 
 #include <cstdint>
-#include <map>
+#include <tuple>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "catalog/catalog_format.h"
@@ -84,21 +86,31 @@ class CatalogState {
     std::uint32_t slot = 0;
     CatalogTarget& target() const { return entry->set.targets[slot]; }
   };
-  using IdentityKey = std::pair<std::string, std::uint64_t>;                          // designator, target seq
-  using SourceKey = std::pair<std::string, std::pair<std::uint64_t, std::uint64_t>>;  // designator, set seq, target seq
+  // Index keys hold a 64-bit hash of a unique designator, not its bytes: a
+  // 100,000-target catalog builds these at every Open, and string keys cost an
+  // allocation each. A hash may collide, so every hit is confirmed against the
+  // target's own designators (DesignatorKey, HasDesignator).
+  using IdentityKey = std::pair<std::uint64_t, std::uint64_t>;             // designator hash, target seq
+  using SourceKey = std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>;  // designator hash, set seq, target seq
 
   absl::Status CheckImage(const CatalogSet& set) const;
   Entry* MutableEntry(const SnapshotSetId& set);
   const Entry* FindEntry(const SnapshotSetId& set) const;
   const TargetRef* FindRef(const TargetId& target) const;
+  // Calls on_identity / on_source with every index key of `ref` (none unless
+  // it is described; source keys only in a completed set).
+  template <typename OnIdentity, typename OnSource>
+  static void ForEachKey(const TargetRef& ref, OnIdentity&& on_identity, OnSource&& on_source);
   void Index(const TargetRef& ref, bool add);
   void IndexSet(Entry* entry, bool add);
 
-  std::map<SnapshotSetId, Entry> sets_;
-  std::map<std::uint64_t, Entry*> order_;
+  // B-trees and hash maps rather than std::map: one node per entry (and a
+  // string per key) made the index most of the load time of a large catalog.
+  absl::node_hash_map<SnapshotSetId, Entry> sets_;         // node: Entry* stays valid
+  absl::btree_map<std::uint64_t, Entry*> order_;           // creation order
   absl::flat_hash_map<std::string, TargetRef> targets_;  // newest target per id
-  std::map<IdentityKey, TargetRef> by_identity_;          // alive, described targets
-  std::map<SourceKey, TargetRef> by_source_;              // ... of completed sets
+  absl::btree_map<IdentityKey, TargetRef> by_identity_;  // alive, described targets
+  absl::btree_map<SourceKey, TargetRef> by_source_;      // ... of completed sets
   mutable const Entry* last_entry_ = nullptr;             // replay touches one set at a time
   std::uint64_t next_set_seq_ = 1;
   std::uint64_t next_target_seq_ = 1;

@@ -338,6 +338,7 @@ absl::Status SnapshotSet::EndPrepare() {
                 Ms(absl::Now() - started), best.ToString(), targets.size(),
                 stragglers ? absl::StrCat(", ", stragglers, " prepare(s) still running") : "");
     ReleaseAll(targets, "prepare failed");
+    RollBackDone();
     RecordRolledBack(SetState::kFailed);
     return best;
   }
@@ -363,6 +364,7 @@ absl::Status SnapshotSet::EnterStateLocked(std::unique_lock<std::mutex>& lock, S
   lock.unlock();
   log_->error("{} {}; rolling back {} target(s)", Tag(), failure.ToString(), targets.size());
   ReleaseAll(targets, "catalog write failed");
+  RollBackDone();
   RecordRolledBack(SetState::kFailed);
   return failure;
 }
@@ -478,6 +480,7 @@ absl::Status SnapshotSet::Commit() {
     // VSS still holds writes until this returns: the catalog records (an
     // fsync each) are written by a worker, after the releases below.
     std::vector<TargetId> released = ReleaseAll(targets, "commit failed", /*journal=*/false);
+    RollBackDone();
     Submit([self = shared_from_this(), released = std::move(released)] {
       for (const TargetId& target : released) {
         if (absl::Status recorded = self->env_.journal->TargetReleased(target); !recorded.ok()) {
@@ -572,6 +575,7 @@ absl::Status SnapshotSet::PostCommit(std::int32_t snapshot_count) {
     log_->error("{} post-commit failed: {}; rolling back {} target(s)", Tag(), failure.ToString(),
                 targets.size());
     ReleaseAll(targets, "describe failed");
+    RollBackDone();
     RecordRolledBack(SetState::kFailed);
     return failure;
   }
@@ -600,13 +604,12 @@ absl::Status SnapshotSet::Abort(absl::string_view reason) {
     return BadStateError(absl::StrCat("AbortSnapshots: set ", id_.ToString(),
                                       " is completed; its LUNs are freed by OnLunEmpty"));
   }
-  if (aborting_ && !IsFinal(state_)) {
-    // Another thread is aborting: wait for it (its wait is bounded).
-    cv_.wait(lock, [&] { return IsFinal(state_); });
-    return absl::OkStatus();
-  }
-  if (IsFinal(state_)) {
-    log_->info("{} abort: already {}, nothing to do", Tag(), SetStateName(state_));
+  if (aborting_ || IsFinal(state_)) {
+    // Another thread is aborting, or a failure is rolling the set back: OK
+    // means "rolled back", so answer once that rollback's releases returned
+    // (as long as the other caller waits, no longer).
+    cv_.wait(lock, [&] { return IsFinal(state_) && rollbacks_running_ == 0; });
+    log_->info("{} abort: already {}, nothing more to do", Tag(), SetStateName(state_));
     return absl::OkStatus();
   }
   const absl::Time started = absl::Now();
@@ -619,6 +622,7 @@ absl::Status SnapshotSet::Abort(absl::string_view reason) {
   std::vector<TargetId> targets = RollBackLocked(SetState::kAborted);
   lock.unlock();
   ReleaseAll(targets, "aborted");
+  RollBackDone();
   RecordRolledBack(SetState::kAborted);
   if (stragglers > 0) {
     log_->warn("{} abort: {} backend call(s) ignored cancellation for {}; their targets are "
@@ -630,7 +634,14 @@ absl::Status SnapshotSet::Abort(absl::string_view reason) {
   return absl::OkStatus();
 }
 
+void SnapshotSet::RollBackDone() {
+  std::lock_guard<std::mutex> lock(mu_);
+  --rollbacks_running_;
+  cv_.notify_all();
+}
+
 std::vector<TargetId> SnapshotSet::RollBackLocked(SetState final_state) {
+  ++rollbacks_running_;
   rolled_back_ = true;
   state_ = final_state;
   std::vector<TargetId> targets;

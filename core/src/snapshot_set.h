@@ -146,7 +146,11 @@ class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
   void NoteFailureLocked(const absl::Status& failure);
   // Collects every live, idle target for release and marks the set rolled
   // back (busy targets are released by their running call). Requires mu_.
+  // The caller releases the targets and then calls RollBackDone.
   std::vector<TargetId> RollBackLocked(SetState final_state);
+  // The releases of a RollBackLocked have returned: AbortSnapshots calls
+  // waiting for them may answer.
+  void RollBackDone();
   // Releases `targets` through the backend, recording failures in the ledger
   // and (`journal`) each success in the catalog; returns the released ones.
   std::vector<TargetId> ReleaseAll(const std::vector<TargetId>& targets, absl::string_view why,
@@ -195,6 +199,7 @@ class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
   bool end_prepare_called_ = false;
   bool aborting_ = false;          // Abort began (EndPrepare/Commit waiters return)
   bool rolled_back_ = false;       // targets collected; late arrivals release themselves
+  int rollbacks_running_ = 0;      // RollBackLocked whose releases have not all returned
   absl::Status first_failure_;     // OK until something failed
   absl::Time failure_time_ = absl::InfiniteFuture();
 };

@@ -133,6 +133,30 @@ TEST(ProviderAbortTest, ConcurrentAbortsAllSucceed) {
   EXPECT_EQ(rig.mock->LiveTargetCount(), 0);
 }
 
+// OK from AbortSnapshots means "rolled back": a second abort arriving while
+// the first is still releasing targets (or while a failure rolls the set
+// back) answers only once those releases returned. (Found by the
+// deterministic simulation, tests/sim: the second abort used to return at
+// once, with the targets still on the array.)
+TEST(ProviderAbortTest, AbortDuringAnotherAbortsReleasesAnswersAfterThem) {
+  Rig rig(3);
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kRelease, FaultKind::kLatency, std::nullopt,
+                                    ErrorCode::kBackendFailure, absl::Milliseconds(150)));
+  const auto set = SnapshotSetId::Random();
+  ASSERT_TRUE(rig.BeginAll(set).ok());
+  ASSERT_TRUE(rig.provider->EndPrepareSnapshots(set).ok());
+  ASSERT_EQ(rig.mock->LiveTargetCount(), 3);
+  std::thread first([&] { EXPECT_TRUE(rig.provider->AbortSnapshots(set).ok()); });
+  // Wait until the first abort has rolled the set back and is releasing.
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while (rig.StateOf(set) != SetState::kAborted && absl::Now() < until) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(rig.StateOf(set), SetState::kAborted);
+  EXPECT_TRUE(rig.provider->AbortSnapshots(set).ok());
+  EXPECT_EQ(rig.mock->LiveTargetCount(), 0) << "the second abort answered before the releases returned";
+  first.join();
+  EXPECT_EQ(rig.mock->LiveTargetCount(), 0);
+}
+
 TEST(ProviderAbortTest, NewSetIdImplicitlyAbortsTheSetInCreation) {
   MockBackendOptions options;
   Rig rig(4, options);

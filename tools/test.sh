@@ -2,11 +2,12 @@
 # The one test command (README "Set-up", and what .ci/run calls): installs
 # what is missing, builds, and runs every test with CTest — the plain build,
 # then the whole suite under AddressSanitizer+UBSan, then the concurrency
-# suites under ThreadSanitizer, then libFuzzer runs of the SCSI device-data
-# parsers (bounded), then the same suites cross-built for Windows with MinGW
-# and run under Wine. The default preset includes the SCSI backend's tiers:
-# tests against private tgt iSCSI targets on 127.0.0.1 (label "tgt") and the
-# QEMU test VM (label "vm"). Exits non-zero if anything fails.
+# suites under ThreadSanitizer, then libFuzzer runs of the untrusted-input
+# parsers (corpus replay, then bounded runs; tools/fuzz.sh), then the same
+# suites cross-built for Windows with MinGW and run under Wine. The default
+# preset includes the SCSI backend's tiers: tests against private tgt iSCSI
+# targets on 127.0.0.1 (label "tgt") and the QEMU test VM (label "vm"). Exits
+# non-zero if anything fails.
 #
 #   tools/test.sh                       # everything
 #   HWSNAP_SANITIZERS=0 tools/test.sh   # skip the ASan/TSan builds
@@ -35,7 +36,7 @@ if [ "${HWSNAP_SANITIZERS:-1}" != "0" ]; then
   run_preset tsan hwsnap_concurrency_tests  # the tsan preset runs only label "concurrency"
 fi
 if [ "${HWSNAP_FUZZ:-1}" != "0" ]; then
-  echo "=== fuzzing the SCSI and NVMe parsers (libFuzzer) ==="
+  echo "=== fuzzing: replay seeds and regressions, then SCSI/NVMe parsers, catalog loader, GUIDs, VDS LUN checks (libFuzzer) ==="
   HWSNAP_FUZZ_SECONDS="${HWSNAP_FUZZ_SECONDS:-10}" HWSNAP_JOBS="${JOBS}" tools/fuzz.sh
 fi
 if [ "${HWSNAP_WINDOWS:-1}" != "0" ]; then

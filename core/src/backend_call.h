@@ -32,6 +32,20 @@ auto GuardedCall(absl::string_view what, Call&& call) -> decltype(call()) {
   }
 }
 
+// What VSS may see of a backend's failure on a call the core made, on VSS's
+// behalf, with valid arguments. kInvalidArgument and kObjectNotFound tell the
+// HRESULT mapping "the caller passed a bad parameter" / "unknown set or LUN"
+// (E_INVALIDARG, VSS_E_OBJECT_NOT_FOUND) — things VSS did not do — so here
+// they become kBackendFailure, which VSS receives as a veto with the
+// backend's message in the event log. Every other code passes unchanged.
+// (Found by the abort x fault matrix, tests/core/abort_fault_matrix_test.)
+inline absl::Status BackendFailureForVss(absl::Status status, absl::string_view call) {
+  const ErrorCode code = GetErrorCode(status);
+  if (code != ErrorCode::kInvalidArgument && code != ErrorCode::kObjectNotFound) return status;
+  return BackendFailureError(
+      absl::StrCat(call, " failed in the backend (it answered ", ErrorCodeName(code), "): ", status.message()));
+}
+
 }  // namespace hwsnap
 
 #endif  // HWSNAP_CORE_SRC_BACKEND_CALL_H_

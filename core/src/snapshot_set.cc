@@ -209,6 +209,7 @@ void SnapshotSet::RunPrepare(size_t index) {
     } else {
       started_recorded = true;
       result = GuardedCall("PrepareTarget", [&] { return env_.backend->PrepareTarget(source, token); });
+      if (!result.ok()) result = BackendFailureForVss(result.status(), "PrepareTarget");
     }
     env_.prepare_limit->Release();
     if (result.ok() && result->empty()) {
@@ -429,8 +430,9 @@ absl::Status SnapshotSet::Commit() {
     }
     Submit([self = shared_from_this(), round, g, indexes = groups[g],
                        ids = std::move(ids), deadline] {
-      const absl::Status status = GuardedCall(
-          "CommitTargets", [&] { return self->env_.backend->CommitTargets(ids, deadline); });
+      const absl::Status status = BackendFailureForVss(
+          GuardedCall("CommitTargets", [&] { return self->env_.backend->CommitTargets(ids, deadline); }),
+          "CommitTargets");
       std::vector<TargetId> deferred;
       {
         std::lock_guard<std::mutex> lock(self->mu_);
@@ -524,6 +526,7 @@ absl::Status SnapshotSet::PostCommit(std::int32_t snapshot_count) {
   for (const auto& [index, target] : work) {
     absl::StatusOr<LunIdentity> identity =
         GuardedCall("DescribeTarget", [&, &t = target] { return env_.backend->DescribeTarget(t); });
+    if (!identity.ok()) identity = BackendFailureForVss(identity.status(), "DescribeTarget");
     if (identity.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
       const LunIdentity& source = luns_[index].source;
@@ -767,7 +770,8 @@ absl::Status SnapshotSet::ExposeTarget(const LunIdentity& target) {
   }
   if (index < 0) return ObjectNotFoundError(absl::StrCat("no snapshot target ", target.ToString(), " in ", Tag()));
   absl::Status status = WithBusySlot(static_cast<size_t>(index), [&](const TargetId& id) {
-    return GuardedCall("ExposeTarget", [&] { return env_.backend->ExposeTarget(id); });
+    return BackendFailureForVss(GuardedCall("ExposeTarget", [&] { return env_.backend->ExposeTarget(id); }),
+                                "ExposeTarget");
   });
   if (!status.ok()) return status;
   TargetId id;
@@ -817,7 +821,13 @@ absl::Status SnapshotSet::CallOnTarget(const TargetId& target,
 absl::Status SnapshotSet::ReleaseTargetById(const TargetId& target) {
   int index = -1;
   absl::Status status = CallOnTarget(target, [&](const TargetId& id) {
-    return GuardedCall("ReleaseTarget", [&] { return env_.backend->ReleaseTarget(id); });
+    const absl::Status released = GuardedCall("ReleaseTarget", [&] { return env_.backend->ReleaseTarget(id); });
+    if (GetErrorCode(released) == ErrorCode::kObjectNotFound) {
+      // The storage no longer has it: what OnLunEmpty asked for is done.
+      log_->info("{} target {} was already gone from the storage: {}", Tag(), id, released.message());
+      return absl::OkStatus();
+    }
+    return BackendFailureForVss(released, "ReleaseTarget");
   });
   if (!status.ok()) return status;
   {

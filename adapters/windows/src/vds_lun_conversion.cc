@@ -2,11 +2,14 @@
 //
 // This file exists to keep the distrustful reading of VSS's LUN descriptions
 // and the CoTaskMemAlloc bookkeeping of the ones handed back to VSS out of the
-// COM methods, in one place with one set of limits.
+// COM methods, in one place with one set of limits. The reading itself is in
+// vds_lun_checks.cc (platform-neutral, fuzzed on Linux); this file only copies
+// the struct's fields into hwsnap::windows::VdsLunFields for it.
 #include "hwsnap/windows/vds_lun_conversion.h"
 
 #include <objbase.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -23,92 +26,32 @@ namespace {
 void* CoTaskAllocate(std::size_t bytes) { return CoTaskMemAlloc(bytes); }
 void CoTaskFree(void* block) { CoTaskMemFree(block); }
 
-// "0xFFFFFFFF (-1 as a signed LONG)" for counts a caller probably meant as negative.
-std::string DescribeCount(ULONG count) {
-  if (count > 0x7FFFFFFFu) {
-    return absl::StrCat(count, " (", static_cast<std::int64_t>(count) - (std::int64_t{1} << 32),
-                        " as a signed LONG)");
-  }
-  return absl::StrCat(count);
+// The checks (hwsnap/windows/vds_lun_checks.h) know vdslun.h's values without
+// its header; hold them to it.
+template <typename T>
+constexpr std::uint32_t AsU32(T value) { return static_cast<std::uint32_t>(value); }
+static_assert(kVdsLunInformationVersion == AsU32(VER_VDS_LUN_INFORMATION), "VER_VDS_LUN_INFORMATION");
+static_assert(AsU32(CodeSet::kUtf8) == AsU32(VDSStorageIdCodeSetUtf8), "last code set");
+static_assert(AsU32(DesignatorType::kScsiNameString) == AsU32(VDSStorageIdTypeScsiNameString), "last type");
+static_assert(AsU32(InterconnectAddressType::kScsi) == AsU32(VDS_IA_SCSI), "last address type");
+static_assert(sizeof(BYTE) == sizeof(std::uint8_t) && sizeof(ULONG) == sizeof(std::uint32_t), "vdslun.h widths");
+
+VdsIdentifierFields IdentifierFields(const VDS_STORAGE_IDENTIFIER& id) {
+  VdsIdentifierFields out;
+  out.code_set = static_cast<std::uint32_t>(id.m_CodeSet);
+  out.type = static_cast<std::uint32_t>(id.m_Type);
+  out.byte_count = id.m_cbIdentifier;
+  out.bytes = id.m_rgbIdentifier;
+  return out;
 }
 
-absl::Status CheckCount(absl::string_view field, ULONG count, ULONG max) {
-  if (count > max) {
-    return InvalidArgumentError(absl::StrCat("VDS_LUN_INFORMATION: ", field, " is ", DescribeCount(count),
-                                             "; at most ", max, " allowed"));
-  }
-  return absl::OkStatus();
-}
-
-// Reads a NUL-terminated string of at most kMaxVdsStringBytes; null -> empty.
-absl::Status ReadString(absl::string_view field, const char* text, std::string* out) {
-  out->clear();
-  if (text == nullptr) return absl::OkStatus();
-  const void* nul = std::memchr(text, '\0', kMaxVdsStringBytes + 1);
-  if (nul == nullptr) {
-    return InvalidArgumentError(absl::StrCat("VDS_LUN_INFORMATION: ", field, " is not NUL-terminated within ",
-                                             kMaxVdsStringBytes, " bytes"));
-  }
-  out->assign(text, static_cast<const char*>(nul));
-  return absl::OkStatus();
-}
-
-// Copies `count` bytes at `data`; a null `data` is legal only for count 0.
-absl::Status ReadBytes(absl::string_view field, const BYTE* data, ULONG count, ULONG max,
-                       std::vector<std::uint8_t>* out) {
-  out->clear();
-  if (auto s = CheckCount(absl::StrCat(field, " length"), count, max); !s.ok()) return s;
-  if (count == 0) return absl::OkStatus();
-  if (data == nullptr) {
-    return InvalidArgumentError(
-        absl::StrCat("VDS_LUN_INFORMATION: ", field, " is null but its length is ", count));
-  }
-  out->assign(data, data + count);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<Designator> ReadIdentifier(ULONG index, const VDS_STORAGE_IDENTIFIER& id) {
-  const std::string where = absl::StrCat("identifier ", index);
-  // Check the enum range before narrowing: 0x101 must not pass as code set 1.
-  const auto code_set = static_cast<std::uint32_t>(id.m_CodeSet);
-  const auto type = static_cast<std::uint32_t>(id.m_Type);
-  if (code_set > static_cast<std::uint32_t>(VDSStorageIdCodeSetUtf8)) {
-    return InvalidArgumentError(absl::StrCat("VDS_LUN_INFORMATION: ", where, ": unknown code set ", code_set));
-  }
-  if (type > static_cast<std::uint32_t>(VDSStorageIdTypeScsiNameString)) {
-    return InvalidArgumentError(absl::StrCat("VDS_LUN_INFORMATION: ", where, ": unknown identifier type ", type));
-  }
-  Designator designator;
-  designator.code_set = static_cast<CodeSet>(code_set);
-  designator.type = static_cast<DesignatorType>(type);
-  designator.association = Association::kLogicalUnit;  // VDS carries no association
-  if (auto s = ReadBytes(absl::StrCat(where, " bytes"), id.m_rgbIdentifier, id.m_cbIdentifier,
-                         kMaxVdsIdentifierBytes, &designator.bytes);
-      !s.ok()) {
-    return s;
-  }
-  return designator;
-}
-
-absl::StatusOr<Interconnect> ReadInterconnect(ULONG index, const VDS_INTERCONNECT& ic) {
-  const std::string where = absl::StrCat("interconnect ", index);
-  const auto address_type = static_cast<std::uint32_t>(ic.m_addressType);
-  if (address_type > static_cast<std::uint32_t>(VDS_IA_SCSI)) {
-    return InvalidArgumentError(
-        absl::StrCat("VDS_LUN_INFORMATION: ", where, ": unknown address type ", address_type));
-  }
-  Interconnect out;
-  out.address_type = static_cast<InterconnectAddressType>(address_type);
-  if (auto s = ReadBytes(absl::StrCat(where, " port"), ic.m_pbPort, ic.m_cbPort, kMaxVdsInterconnectBytes,
-                         &out.port);
-      !s.ok()) {
-    return s;
-  }
-  if (auto s = ReadBytes(absl::StrCat(where, " address"), ic.m_pbAddress, ic.m_cbAddress,
-                         kMaxVdsInterconnectBytes, &out.address);
-      !s.ok()) {
-    return s;
-  }
+VdsInterconnectFields InterconnectFields(const VDS_INTERCONNECT& ic) {
+  VdsInterconnectFields out;
+  out.address_type = static_cast<std::uint32_t>(ic.m_addressType);
+  out.port_count = ic.m_cbPort;
+  out.port = ic.m_pbPort;
+  out.address_count = ic.m_cbAddress;
+  out.address = ic.m_pbAddress;
   return out;
 }
 
@@ -178,56 +121,42 @@ VdsAllocator CoTaskMemAllocator() {
 
 absl::StatusOr<LunIdentity> LunIdentityFromVds(const VDS_LUN_INFORMATION* info) {
   if (info == nullptr) return InvalidArgumentError("VDS_LUN_INFORMATION: null pointer");
-  if (info->m_version != VER_VDS_LUN_INFORMATION) {
-    return InvalidArgumentError(absl::StrCat("VDS_LUN_INFORMATION: unknown m_version ", info->m_version,
-                                             "; expected ", VER_VDS_LUN_INFORMATION));
-  }
-  const auto bus_type = static_cast<std::uint32_t>(info->m_BusType);
-  if (bus_type > static_cast<std::uint32_t>(BusType::kUfs)) {
-    return InvalidArgumentError(absl::StrCat("VDS_LUN_INFORMATION: unknown bus type ", bus_type));
-  }
+  VdsLunFields fields;
+  fields.version = info->m_version;
+  fields.device_type = info->m_DeviceType;
+  fields.device_type_modifier = info->m_DeviceTypeModifier;
+  fields.command_queueing = info->m_bCommandQueueing != FALSE;
+  fields.bus_type = static_cast<std::uint32_t>(info->m_BusType);
+  fields.vendor_id = info->m_szVendorId;
+  fields.product_id = info->m_szProductId;
+  fields.product_revision = info->m_szProductRevision;
+  fields.serial_number = info->m_szSerialNumber;
+
+  // The arrays are copied only when their counts are within the limits; an
+  // over-limit count is rejected by the checks before any entry is read, so
+  // the (then empty) local array only stands for "not null".
   const VDS_STORAGE_DEVICE_ID_DESCRIPTOR& descriptor = info->m_deviceIdDescriptor;
-  if (auto s = CheckCount("m_deviceIdDescriptor.m_cIdentifiers", descriptor.m_cIdentifiers, kMaxVdsIdentifiers);
-      !s.ok()) {
-    return s;
+  std::array<VdsIdentifierFields, kMaxVdsIdentifiers> identifiers{};
+  fields.identifier_count = descriptor.m_cIdentifiers;
+  if (descriptor.m_rgIdentifiers != nullptr) {
+    if (descriptor.m_cIdentifiers <= kMaxVdsIdentifiers) {
+      for (ULONG i = 0; i < descriptor.m_cIdentifiers; ++i) {
+        identifiers[i] = IdentifierFields(descriptor.m_rgIdentifiers[i]);
+      }
+    }
+    fields.identifiers = identifiers.data();
   }
-  if (descriptor.m_cIdentifiers != 0 && descriptor.m_rgIdentifiers == nullptr) {
-    return InvalidArgumentError(absl::StrCat("VDS_LUN_INFORMATION: m_deviceIdDescriptor.m_rgIdentifiers is null but ",
-                                             "m_cIdentifiers is ", descriptor.m_cIdentifiers));
+  std::array<VdsInterconnectFields, kMaxVdsInterconnects> interconnects{};
+  fields.interconnect_count = info->m_cInterconnects;
+  if (info->m_rgInterconnects != nullptr) {
+    if (info->m_cInterconnects <= kMaxVdsInterconnects) {
+      for (ULONG i = 0; i < info->m_cInterconnects; ++i) {
+        interconnects[i] = InterconnectFields(info->m_rgInterconnects[i]);
+      }
+    }
+    fields.interconnects = interconnects.data();
   }
-  if (auto s = CheckCount("m_cInterconnects", info->m_cInterconnects, kMaxVdsInterconnects); !s.ok()) return s;
-  if (info->m_cInterconnects != 0 && info->m_rgInterconnects == nullptr) {
-    return InvalidArgumentError(absl::StrCat("VDS_LUN_INFORMATION: m_rgInterconnects is null but m_cInterconnects is ",
-                                             info->m_cInterconnects));
-  }
-
-  LunIdentity lun;
-  lun.device_type = info->m_DeviceType;
-  lun.device_type_modifier = info->m_DeviceTypeModifier;
-  lun.command_queueing = info->m_bCommandQueueing != FALSE;
-  lun.bus_type = static_cast<BusType>(bus_type);
-  if (auto s = ReadString("m_szVendorId", info->m_szVendorId, &lun.vendor_id); !s.ok()) return s;
-  if (auto s = ReadString("m_szProductId", info->m_szProductId, &lun.product_id); !s.ok()) return s;
-  if (auto s = ReadString("m_szProductRevision", info->m_szProductRevision, &lun.product_revision); !s.ok()) {
-    return s;
-  }
-  if (auto s = ReadString("m_szSerialNumber", info->m_szSerialNumber, &lun.serial_number); !s.ok()) return s;
-
-  lun.designators.reserve(descriptor.m_cIdentifiers);
-  for (ULONG i = 0; i < descriptor.m_cIdentifiers; ++i) {
-    absl::StatusOr<Designator> designator = ReadIdentifier(i, descriptor.m_rgIdentifiers[i]);
-    if (!designator.ok()) return designator.status();
-    lun.designators.push_back(*std::move(designator));
-  }
-  lun.interconnects.reserve(info->m_cInterconnects);
-  for (ULONG i = 0; i < info->m_cInterconnects; ++i) {
-    absl::StatusOr<Interconnect> interconnect = ReadInterconnect(i, info->m_rgInterconnects[i]);
-    if (!interconnect.ok()) return interconnect.status();
-    lun.interconnects.push_back(*std::move(interconnect));
-  }
-
-  if (auto s = ValidateLunIdentity(lun); !s.ok()) return Annotate(s, "VDS_LUN_INFORMATION");
-  return lun;
+  return LunIdentityFromVdsFields(fields);
 }
 
 absl::Status LunIdentityToVds(const LunIdentity& lun, VDS_LUN_INFORMATION* out, ULONG descriptor_version,

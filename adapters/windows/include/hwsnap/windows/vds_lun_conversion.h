@@ -42,20 +42,16 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "hwsnap/lun_identity.h"
+#include "hwsnap/windows/vds_lun_checks.h"
 
 namespace hwsnap {
 namespace windows {
 
-// Structural limits applied to a VDS_LUN_INFORMATION before anything is
-// copied. Counts are ULONG in vdslun.h: a caller's "-1" arrives as 0xFFFFFFFF
-// and is rejected here as absurd. They match or exceed the content limits of
-// ValidateLunIdentity, which then applies its own (stricter) ones.
-inline constexpr ULONG kMaxVdsIdentifiers = 64;
-inline constexpr ULONG kMaxVdsIdentifierBytes = 255;  // one-byte length in VPD page 0x83
-inline constexpr ULONG kMaxVdsInterconnects = 64;
-inline constexpr ULONG kMaxVdsInterconnectBytes = 4096;
-// A string without a NUL within this many bytes is rejected unread beyond it.
-inline constexpr std::size_t kMaxVdsStringBytes = 4096;
+// The structural limits (kMaxVdsIdentifiers, kMaxVdsIdentifierBytes,
+// kMaxVdsInterconnects, kMaxVdsInterconnectBytes, kMaxVdsStringBytes) and the
+// checks themselves are in hwsnap/windows/vds_lun_checks.h, which builds on
+// every platform; LunIdentityFromVds copies `info` into VdsLunFields and runs
+// LunIdentityFromVdsFields.
 
 // Converts `info` (from VSS) to a LunIdentity. `info` is only read.
 // Fails with kInvalidArgument (message names the field) when `info` is null,

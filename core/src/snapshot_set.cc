@@ -249,6 +249,7 @@ void SnapshotSet::RunPrepare(size_t index) {
       slot.phase = Phase::kFailed;
       if (result.ok()) {
         late = *result;
+        ++rollbacks_running_;  // an AbortSnapshots now answers after this release
         slot.failure = CancelledError("the set was rolled back before this prepare returned");
       } else {
         slot.failure = Annotate(result.status(), absl::StrCat("prepare ", source.ToString()));
@@ -270,6 +271,7 @@ void SnapshotSet::RunPrepare(size_t index) {
     log_->warn("{} prepare of {} returned target {} after the set was rolled back; releasing it",
                Tag(), source.ToString(), *late);
     ReleaseAll({*late}, "late prepare after rollback");
+    RollBackDone();
   }
 }
 
@@ -447,10 +449,14 @@ absl::Status SnapshotSet::Commit() {
             slot.target.reset();
           }
         }
+        if (!deferred.empty()) ++self->rollbacks_running_;  // an abort answers after these releases
         --self->in_flight_;
         self->cv_.notify_all();
       }
-      if (!deferred.empty()) self->ReleaseAll(deferred, "commit returned after rollback");
+      if (!deferred.empty()) {
+        self->ReleaseAll(deferred, "commit returned after rollback");
+        self->RollBackDone();
+      }
     });
   }
 
@@ -514,16 +520,25 @@ absl::Status SnapshotSet::PostCommit(std::int32_t snapshot_count) {
                  snapshot_count, snapshots_.size());
     }
     for (size_t i = 0; i < luns_.size(); ++i) {
-      if (!luns_[i].target) continue;
-      luns_[i].busy = true;
-      work.emplace_back(i, *luns_[i].target);
+      if (luns_[i].target) work.emplace_back(i, *luns_[i].target);
     }
+    // An AbortSnapshots arriving now waits (bounded by abort_drain_timeout)
+    // for the describe loop below to stop, and then rolls back every target
+    // not in a describe call: its OK means the set is rolled back.
+    ++in_flight_;
   }
   // Writes are released now: ask the storage what each target looks like,
-  // so GetTargetLuns later answers from memory.
+  // so GetTargetLuns later answers from memory. One target at a time is
+  // busy (in its DescribeTarget call); an abort stops the loop.
   std::vector<absl::StatusOr<LunIdentity>> described;
   described.reserve(work.size());
+  std::vector<TargetId> deferred;
   for (const auto& [index, target] : work) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (aborting_ || rolled_back_ || !luns_[index].target) break;
+      luns_[index].busy = true;
+    }
     absl::StatusOr<LunIdentity> identity =
         GuardedCall("DescribeTarget", [&, &t = target] { return env_.backend->DescribeTarget(t); });
     if (!identity.ok()) identity = BackendFailureForVss(identity.status(), "DescribeTarget");
@@ -545,31 +560,40 @@ absl::Status SnapshotSet::PostCommit(std::int32_t snapshot_count) {
         identity = Annotate(recorded, absl::StrCat("recording target ", target, " in the catalog"));
       }
     }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      LunSlot& slot = luns_[index];
+      slot.busy = false;
+      if (identity.ok()) {
+        slot.target_identity = *identity;
+        slot.updated = absl::Now();
+      }
+      if (slot.release_when_idle && slot.target) {  // rolled back while it was described
+        deferred.push_back(*slot.target);
+        slot.target.reset();
+      }
+    }
     described.push_back(std::move(identity));
   }
 
   std::unique_lock<std::mutex> lock(mu_);
-  std::vector<TargetId> deferred;
-  absl::Status failure;
-  for (size_t k = 0; k < work.size(); ++k) {
-    LunSlot& slot = luns_[work[k].first];
-    slot.busy = false;
-    if (described[k].ok()) {
-      slot.target_identity = *described[k];
-      slot.updated = absl::Now();
-    } else if (failure.ok()) {
-      failure = Annotate(described[k].status(), absl::StrCat("describe target of ", slot.source.ToString()));
-    }
-    if (slot.release_when_idle && slot.target) {
-      deferred.push_back(*slot.target);
-      slot.target.reset();
-    }
-  }
+  if (!deferred.empty()) ++rollbacks_running_;  // an abort answers after these releases
+  --in_flight_;
   cv_.notify_all();
   if (aborting_ || rolled_back_) {
     lock.unlock();
-    ReleaseAll(deferred, "aborted during post-commit");
+    if (!deferred.empty()) {
+      ReleaseAll(deferred, "aborted during post-commit");
+      RollBackDone();
+    }
     return CancelledError(absl::StrCat("set ", id_.ToString(), " was aborted during post-commit"));
+  }
+  absl::Status failure;
+  for (size_t k = 0; k < described.size(); ++k) {
+    if (!described[k].ok() && failure.ok()) {
+      failure = Annotate(described[k].status(),
+                         absl::StrCat("describe target of ", luns_[work[k].first].source.ToString()));
+    }
   }
   if (!failure.ok()) {
     NoteFailureLocked(failure);

@@ -199,7 +199,7 @@ class SnapshotSet : public std::enable_shared_from_this<SnapshotSet> {
   bool end_prepare_called_ = false;
   bool aborting_ = false;          // Abort began (EndPrepare/Commit waiters return)
   bool rolled_back_ = false;       // targets collected; late arrivals release themselves
-  int rollbacks_running_ = 0;      // RollBackLocked whose releases have not all returned
+  int rollbacks_running_ = 0;      // rollbacks (and late releases after one) still releasing
   absl::Status first_failure_;     // OK until something failed
   absl::Time failure_time_ = absl::InfiniteFuture();
 };

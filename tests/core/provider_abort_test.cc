@@ -157,6 +157,32 @@ TEST(ProviderAbortTest, AbortDuringAnotherAbortsReleasesAnswersAfterThem) {
   EXPECT_EQ(rig.mock->LiveTargetCount(), 0);
 }
 
+// An abort during PostCommitSnapshots stops the describe loop, waits for the
+// describe in progress (bounded by abort_drain_timeout), and answers OK with
+// every target released; PostCommit itself reports the abort. (Found by the
+// deterministic simulation: the abort used to answer at once, leaving the
+// targets to the PostCommit call still describing them one by one.)
+TEST(ProviderAbortTest, AbortDuringPostCommitReleasesEveryTargetBeforeAnswering) {
+  Rig rig(3);
+  const auto set = SnapshotSetId::Random();
+  ASSERT_TRUE(rig.BeginAll(set).ok());
+  ASSERT_TRUE(rig.provider->EndPrepareSnapshots(set).ok());
+  ASSERT_TRUE(rig.provider->PreCommitSnapshots(set).ok());
+  ASSERT_TRUE(rig.provider->CommitSnapshots(set).ok());
+  rig.faults->AddRule(MakeFaultRule(BackendOp::kDescribe, FaultKind::kLatency, std::nullopt,
+                                    ErrorCode::kBackendFailure, absl::Milliseconds(200)));
+  absl::Status post_commit;
+  std::thread post([&] { post_commit = rig.provider->PostCommitSnapshots(set, 1); });
+  absl::SleepFor(absl::Milliseconds(50));  // the first describe is running
+  EXPECT_TRUE(rig.provider->AbortSnapshots(set).ok());
+  EXPECT_EQ(rig.mock->LiveTargetCount(), 0) << "the abort answered before the set was rolled back";
+  post.join();
+  EXPECT_EQ(GetErrorCode(post_commit), ErrorCode::kCancelled) << post_commit;
+  EXPECT_LT(rig.faults->fired(), 3) << "PostCommit went on describing after the abort";
+  EXPECT_EQ(rig.StateOf(set), SetState::kAborted);
+  EXPECT_EQ(rig.mock->LiveTargetCount(), 0);
+}
+
 TEST(ProviderAbortTest, NewSetIdImplicitlyAbortsTheSetInCreation) {
   MockBackendOptions options;
   Rig rig(4, options);

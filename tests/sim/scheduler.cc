@@ -111,6 +111,9 @@ class Director {
   void CheckState();
   // After an AbortSnapshots returned OK for `set`: nothing of it is left.
   void CheckRolledBackNow(int set);
+  // Target ids live on the mock array; target ids a parked backend call holds.
+  std::set<std::string> ArrayLive() const;
+  std::set<std::string> BusyTargets() const;
   void Teardown();
   SnapshotSetId SetId(int set) const;
   absl::Duration Scaled(absl::Duration d) const { return d * options_.time_scale; }
@@ -558,15 +561,25 @@ void Director::Observe() {
   }
 }
 
-void Director::CheckRolledBackNow(int set) {
-  std::set<std::string> array_live;
-  for (const auto& t : mock_->LiveTargets()) array_live.insert(t.id);
+std::set<std::string> Director::ArrayLive() const {
+  std::set<std::string> live;
+  for (const auto& t : mock_->LiveTargets()) live.insert(t.id);
+  return live;
+}
+
+std::set<std::string> Director::BusyTargets() const {
   std::set<std::string> busy;
   for (const OpView& op : gate_->Pending()) {
     for (absl::string_view t : absl::StrSplit(op.target, ',')) {
       if (!t.empty()) busy.insert(std::string(t));
     }
   }
+  return busy;
+}
+
+void Director::CheckRolledBackNow(int set) {
+  const std::set<std::string> array_live = ArrayLive();
+  const std::set<std::string> busy = BusyTargets();
   std::set<std::string> ledger = release_failed_;
   if (provider_ != nullptr) {
     for (const TargetId& t : provider_->PendingReleases()) ledger.insert(t);
@@ -576,14 +589,8 @@ void Director::CheckRolledBackNow(int set) {
 }
 
 void Director::CheckState() {
-  std::set<std::string> array_live;
-  for (const auto& t : mock_->LiveTargets()) array_live.insert(t.id);
-  std::set<std::string> busy;
-  for (const OpView& op : gate_->Pending()) {
-    if (!op.target.empty()) {
-      for (absl::string_view t : absl::StrSplit(op.target, ',')) busy.insert(std::string(t));
-    }
-  }
+  const std::set<std::string> array_live = ArrayLive();
+  const std::set<std::string> busy = BusyTargets();
   const bool provider_alive = provider_ != nullptr && !tearing_down_;
   std::set<std::string> ledger;
   if (provider_alive) {
@@ -813,8 +820,7 @@ void Director::Run() {
 
   // The end: the provider is gone and every backend op returned.
   Settle();
-  std::set<std::string> array_live;
-  for (const auto& t : mock_->LiveTargets()) array_live.insert(t.id);
+  const std::set<std::string> array_live = ArrayLive();
   const absl::Time until = absl::Now() + absl::Seconds(5);
   while (ProcessThreadCount() > baseline_threads_) {
     if (absl::Now() > until) {
